@@ -1,0 +1,370 @@
+"""The grammar of Amazon ECR registry hostnames.
+
+Pure standard library: this module must stay importable without awscli or botocore so that
+it can be used (and tested) on its own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, replace
+
+from .errors import Ecr2Error
+
+__all__ = [
+    "EXAMPLE_HOST",
+    "PUBLIC_HOSTS",
+    "Registry",
+    "RegistryError",
+    "format_host",
+    "host_of",
+    "is_ecr_host",
+    "parse_aliases",
+    "parse_registry",
+    "parse_registry_id",
+]
+
+EXAMPLE_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+# ECR Public only has an API in us-east-1; ecr-public.aws.com is its dual-stack (IPv6) host.
+PUBLIC_REGION = "us-east-1"
+PUBLIC_HOSTS: dict[str, bool] = {  # host -> dualstack
+    "public.ecr.aws": False,
+    "ecr-public.aws.com": True,
+}
+
+_ALIASES_WHERE = " in ecr2_registry_aliases"
+
+# Keep messages readable when someone pastes a whole file into an argument.
+_MAX_QUOTED = 200
+
+_DIRECTION = r"(?:north|south|east|west|central|northeast|northwest|southeast|southwest)"
+_NUMBER = r"[1-9][0-9]?"
+
+# Region shape -> partition. Commercial regions never carry a qualifier, so anything with one
+# must belong to a known non-commercial partition.
+_REGION_PARTITIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (partition, re.compile(rf"{prefix}-{_DIRECTION}-{_NUMBER}"))
+    for partition, prefix in (
+        ("aws-us-gov", r"us-gov"),
+        ("aws-cn", r"cn"),
+        ("aws-iso", r"us-iso"),
+        ("aws-iso-b", r"us-isob"),
+        ("aws-iso-e", r"eu-isoe"),
+        ("aws-iso-f", r"us-isof"),
+        ("aws-eusc", r"eusc-[a-z]{2}"),
+        ("aws", r"(?!cn-|eusc-)[a-z]{2,3}"),
+    )
+)
+
+# (suffix, dualstack) -> partitions served under it. Dual-stack hosts use only the dual-stack
+# suffixes and standard hosts only the others; no dual-stack suffix is known for aws-eusc or
+# the isolated partitions.
+_SUFFIXES: dict[tuple[str, bool], tuple[str, ...]] = {
+    ("amazonaws.com", False): ("aws", "aws-us-gov"),
+    ("amazonaws.com.cn", False): ("aws-cn",),
+    ("amazonaws.eu", False): ("aws-eusc",),
+    ("c2s.ic.gov", False): ("aws-iso",),
+    ("sc2s.sgov.gov", False): ("aws-iso-b",),
+    ("cloud.adc-e.uk", False): ("aws-iso-e",),
+    ("csp.hci.ic.gov", False): ("aws-iso-f",),
+    ("on.aws", True): ("aws", "aws-us-gov"),
+    ("on.amazonwebservices.com.cn", True): ("aws-cn",),
+}
+
+_FIPS_PARTITIONS = frozenset({"aws", "aws-us-gov"})
+
+_PRIVATE_HOST = re.compile(
+    r"(?P<id>[0-9]{12})\."
+    r"(?P<service>dkr\.ecr|dkr-ecr)(?P<fips>-fips)?\."
+    r"(?P<region>[a-z0-9-]+)\."
+    r"(?P<suffix>[a-z0-9.-]+)"
+)
+
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_REGISTRY_ID = re.compile(r"[0-9]{12}")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+
+
+class RegistryError(Ecr2Error, ValueError):
+    """A value that is not a usable registry; the message is one user-facing line."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """An ECR registry as named by the user, together with the ECR identity behind it."""
+
+    name: str
+    registry_id: str | None
+    region: str
+    partition: str
+    fips: bool
+    dualstack: bool
+    public: bool
+    ecr_host: str
+
+    @property
+    def variant(self) -> str:
+        """One of "standard", "fips", "dualstack" or "fips-dualstack"."""
+        if self.fips and self.dualstack:
+            return "fips-dualstack"
+        if self.fips:
+            return "fips"
+        if self.dualstack:
+            return "dualstack"
+        return "standard"
+
+    @property
+    def service(self) -> str:
+        """The AWS service that issues credentials for this registry."""
+        return "ecr-public" if self.public else "ecr"
+
+
+def _quote(value: object) -> str:
+    # repr() escapes newlines and other control characters, keeping messages on one line.
+    text = repr(value)
+    if len(text) > _MAX_QUOTED:
+        text = text[: _MAX_QUOTED - 3] + "..."
+    return text
+
+
+def _not_ecr(value: object, reason: str = "") -> RegistryError:
+    detail = f" ({reason})" if reason else ""
+    return RegistryError(
+        f"{_quote(value)} is not an Amazon ECR registry{detail}; "
+        f"expected a host such as {EXAMPLE_HOST} or public.ecr.aws"
+    )
+
+
+def _valid_hostname(host: str) -> bool:
+    if not host or len(host) > 253:
+        return False
+    labels = host.split(".")
+    if all(label.isdigit() for label in labels if label) or labels[-1].isdigit():
+        # Looks numeric: only a dotted-quad IPv4 address is acceptable.
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    return all(_LABEL.fullmatch(label) for label in labels)
+
+
+def _split_host_port(hostport: str) -> tuple[str, str | None]:
+    """Split "host[:port]" (host may be a bracketed IPv6 address); raise ValueError if bad."""
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0:
+            raise ValueError("unterminated IPv6 address")
+        address = hostport[1:end]
+        if "%" in address:
+            raise ValueError("IPv6 zone identifiers are not supported")
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            raise ValueError("invalid IPv6 address") from None
+        host, rest = hostport[: end + 1], hostport[end + 1 :]
+        if not rest:
+            return host, None
+        if not rest.startswith(":"):
+            raise ValueError("unexpected text after IPv6 address")
+        port: str | None = rest[1:]
+    else:
+        host, sep, port = hostport.partition(":")
+        if not sep:
+            port = None
+        if not _valid_hostname(host):
+            raise ValueError("invalid host name")
+    if port is not None and not (_PORT.fullmatch(port) and int(port) <= 65535):
+        raise ValueError("port must be a number from 1 to 65535")
+    return host, port
+
+
+def _host_port(value: object) -> tuple[str, str]:
+    """Return ("host[:port]", "host") of value, lower-cased; raise ValueError with a reason."""
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    text = value.strip()
+    if not text:
+        raise ValueError("empty")
+    # Checked before lower-casing: some non-ASCII letters lower-case to ASCII ones.
+    if not text.isascii():
+        raise ValueError("non-ASCII characters")
+    scheme = _SCHEME.match(text)
+    if scheme:
+        text = text[scheme.end() :]
+    hostport = text.split("/", 1)[0].lower()
+    if not hostport:
+        raise ValueError("no host")
+    host, _port = _split_host_port(hostport)
+    return hostport, host
+
+
+def host_of(value: str) -> str:
+    """Return the lower-cased "host[:port]" of a hostname, URI or image reference."""
+    try:
+        return _host_port(value)[0]
+    except (TypeError, ValueError) as exc:
+        raise RegistryError(
+            f"{_quote(value)} is not a valid registry host ({exc}); "
+            f"expected a host such as {EXAMPLE_HOST}"
+        ) from None
+
+
+def parse_registry_id(value: str) -> str:
+    """Validate an AWS account id used as a registry id: exactly 12 ASCII digits."""
+    if not isinstance(value, str) or not _REGISTRY_ID.fullmatch(value):
+        raise RegistryError(
+            f"{_quote(value)} is not a valid registry id; expected 12 digits such as 123456789012"
+        )
+    return value
+
+
+def _region_partition(region: str) -> str | None:
+    for partition, pattern in _REGION_PARTITIONS:
+        if pattern.fullmatch(region):
+            return partition
+    return None
+
+
+def _suffix_for(partition: str, dualstack: bool) -> str | None:
+    for (suffix, is_dualstack), partitions in _SUFFIXES.items():
+        if is_dualstack == dualstack and partition in partitions:
+            return suffix
+    return None
+
+
+def format_host(
+    registry_id: str, region: str, *, fips: bool = False, dualstack: bool = False
+) -> str:
+    """Return the canonical private registry host for an id, region and endpoint variant."""
+    parse_registry_id(registry_id)
+    partition = _region_partition(region) if isinstance(region, str) else None
+    if partition is None:
+        raise RegistryError(f"{_quote(region)} is not a valid AWS region such as us-east-1")
+    if fips and partition not in _FIPS_PARTITIONS:
+        raise RegistryError(f"FIPS registry endpoints are not available in region {_quote(region)}")
+    suffix = _suffix_for(partition, dualstack)
+    if suffix is None:
+        raise RegistryError(
+            f"dual-stack registry endpoints are not available in region {_quote(region)}"
+        )
+    service = "dkr-ecr" if dualstack else "dkr.ecr"
+    return f"{registry_id}.{service}{'-fips' if fips else ''}.{region}.{suffix}"
+
+
+def _identify(value: object) -> Registry:
+    """Parse an ECR host, URI or image reference; raise ValueError with a short reason."""
+    hostport, host = _host_port(value)
+    if host in PUBLIC_HOSTS:
+        return Registry(
+            name=hostport,
+            registry_id=None,
+            region=PUBLIC_REGION,
+            partition="aws",
+            fips=False,
+            dualstack=PUBLIC_HOSTS[host],
+            public=True,
+            ecr_host=host,
+        )
+    match = _PRIVATE_HOST.fullmatch(host)
+    if not match:
+        raise ValueError("")
+    region = match["region"]
+    suffix = match["suffix"]
+    dualstack = match["service"] == "dkr-ecr"
+    fips = match["fips"] is not None
+    partitions = _SUFFIXES.get((suffix, dualstack))
+    if partitions is None:
+        if (suffix, not dualstack) in _SUFFIXES:
+            kind = "standard" if dualstack else "dual-stack"
+            raise ValueError(f"{suffix} is only used by {kind} endpoints")
+        raise ValueError(f"unknown domain {suffix}")
+    partition = _region_partition(region)
+    if partition is None:
+        raise ValueError(f"invalid region {region}")
+    if partition not in partitions:
+        raise ValueError(f"region {region} does not belong to {suffix}")
+    if fips and partition not in _FIPS_PARTITIONS:
+        raise ValueError(f"no FIPS endpoints in partition {partition}")
+    return Registry(
+        name=hostport,
+        registry_id=match["id"],
+        region=region,
+        partition=partition,
+        fips=fips,
+        dualstack=dualstack,
+        public=False,
+        ecr_host=host,
+    )
+
+
+def _identify_alias(value: str) -> Registry:
+    """Parse "NAME=ECRHOST"; raise ValueError with a short reason."""
+    name, _, target = (part.strip() for part in value.partition("="))
+    if not name:
+        raise ValueError("empty name before '='")
+    if "=" in target:
+        raise ValueError("the target must be an ECR host, not another alias")
+    try:
+        alias = _host_port(name)[0]
+    except ValueError as exc:
+        raise ValueError(f"name {_quote(name)}: {exc}") from None
+    try:
+        registry = _identify(target)
+    except ValueError as exc:
+        reason = f": {exc}" if str(exc) else ""
+        raise ValueError(f"target {_quote(target)} is not an Amazon ECR registry{reason}") from None
+    return replace(registry, name=alias)
+
+
+def _alias_error(value: str, reason: str, where: str = "") -> RegistryError:
+    return RegistryError(
+        f"{_quote(value)}{where} is not a valid registry alias ({reason}); "
+        f"expected NAME=ECRHOST such as 127.0.0.1:5000={EXAMPLE_HOST}"
+    )
+
+
+def parse_registry(value: str) -> Registry:
+    """Parse an ECR host, URI or image reference, or "NAME=ECRHOST" naming an alias for one."""
+    if isinstance(value, str) and "=" in value:
+        try:
+            return _identify_alias(value)
+        except ValueError as exc:
+            raise _alias_error(value, str(exc)) from None
+    try:
+        return _identify(value)
+    except (TypeError, ValueError) as exc:
+        raise _not_ecr(value, str(exc)) from None
+
+
+def parse_aliases(text: str) -> dict[str, Registry]:
+    """Parse the nested config value ``ecr2_registry_aliases``: lines of "NAME = ECRHOST"."""
+    if not isinstance(text, str):
+        raise RegistryError(f"{_quote(text)} is not a list of NAME = ECRHOST registry aliases")
+    aliases: dict[str, Registry] = {}
+    for line in text.splitlines():
+        entry = line.strip()
+        if not entry:
+            continue
+        if "=" not in entry:
+            raise _alias_error(entry, "no '='", _ALIASES_WHERE)
+        try:
+            registry = _identify_alias(entry)
+        except ValueError as exc:
+            raise _alias_error(entry, str(exc), _ALIASES_WHERE) from None
+        if registry.name in aliases:
+            raise _alias_error(entry, f"{registry.name} is already defined", _ALIASES_WHERE)
+        aliases[registry.name] = registry
+    return aliases
+
+
+def is_ecr_host(value: str) -> bool:
+    """Whether value is an ECR (private or public) host, URI or image reference; never raises."""
+    try:
+        _identify(value)
+    except (TypeError, ValueError):
+        return False
+    return True
