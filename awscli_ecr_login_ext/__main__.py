@@ -1,0 +1,3 @@
+from .setup_cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""Adapter: what differs between AWS CLI v1 and v2, and the CLI machinery we reuse.
+
+Loaded only when an ``ecr2`` command runs (never by ``awscli_initialize``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import awscli
+from awscli.customizations.utils import create_client_from_parsed_globals
+
+from .errors import Ecr2Error
+
+CLI_MAJOR = int(awscli.__version__.split(".")[0])
+
+_TOKEN_IN_BODY = re.compile(r"""(["']authorizationToken["']\s*:\s*["'])[^"']*""")
+_REDACTED = "<redacted>"
+
+
+def usage_error(message: str) -> Exception:
+    """The CLI's own usage error: exit 252 on v2; v1 has none and exits 255 for any error."""
+    if CLI_MAJOR >= 2:
+        from awscli.customizations.exceptions import ParamValidationError
+
+        return ParamValidationError(message)
+    return Ecr2Error(message)
+
+
+def configuration_error(message: str) -> Exception:
+    """The CLI's own configuration error: exit 253 on v2, 255 on v1."""
+    if CLI_MAJOR >= 2:
+        from awscli.customizations.exceptions import ConfigurationError
+
+        return ConfigurationError(message)
+    return Ecr2Error(message)
+
+
+def missing_subcommand_error(command: Any) -> Exception:
+    """What ``aws <group>`` without a subcommand raises in each major."""
+    names = " ".join(c.name for c in command.lineage)
+    message = f"usage: aws [options] {names} <subcommand> [parameters]\naws: error: too few arguments"
+    return usage_error(message) if CLI_MAJOR >= 2 else ValueError(message)
+
+
+def create_client(
+    session: Any,
+    parsed_globals: Any,
+    service: str = "ecr",
+    *,
+    region: str | None = None,
+    fips: bool = False,
+    dualstack: bool = False,
+) -> Any:
+    """A client honouring every global option, optionally pinned to a region or endpoint variant."""
+    overrides: dict[str, Any] = {}
+    if region is not None:
+        overrides["region_name"] = region
+    if fips or dualstack:
+        from botocore.config import Config
+
+        overrides["config"] = Config(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack)
+    return create_client_from_parsed_globals(session, service, parsed_globals, overrides)
+
+
+def require_signing(parsed_globals: Any) -> None:
+    # Ecr2Error (exit 255 in both majors), the code the stock command exits
+    # with for --no-sign-request, where it fails on the unsigned reply.
+    if getattr(parsed_globals, "sign_request", True) is False:
+        raise Ecr2Error(
+            "--no-sign-request cannot be used with ecr2: ECR issues an authorization "
+            "token only to a caller with AWS credentials."
+        )
+
+
+class _SecretFilter(logging.Filter):
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _TOKEN_IN_BODY.sub(r"\1" + _REDACTED, message)
+        for secret in self.secrets:
+            if secret:
+                redacted = redacted.replace(secret, _REDACTED)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_DEBUG_LOGGERS = ("", "botocore", "awscli", "urllib3", "s3transfer")
+
+
+@contextmanager
+def redacted_logs() -> Iterator[list[str]]:
+    """Scrub tokens from ``--debug`` output while our calls run.
+
+    botocore logs every response body; the CLI attaches its ``--debug``
+    handlers to the loggers above, so a filter on those handlers sees every
+    record. Yields a list the caller extends with secrets it learns.
+    """
+    secrets: list[str] = []
+    log_filter = _SecretFilter(secrets)
+    handlers = {h for name in _DEBUG_LOGGERS for h in logging.getLogger(name).handlers}
+    for handler in handlers:
+        handler.addFilter(log_filter)
+    try:
+        yield secrets
+    finally:
+        for handler in handlers:
+            handler.removeFilter(log_filter)
