@@ -1,0 +1,165 @@
+"""``awscli-ecr-login-ext``: wire the plugin into the AWS config file, or take it out again."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import COMMAND_NAME
+from .aws_config import ConfigSection, config_path, write_atomically
+from .clis import AwsCli, ecr2_loads, find_clis
+from .errors import Ecr2Error
+
+PLUGINS = "plugins"
+PATH_KEY = "cli_legacy_plugin_path"
+GUARD_KEY = "ecr2_v1_guard"
+OURS = {COMMAND_NAME: "awscli_ecr_login_ext", GUARD_KEY: "awscli_ecr_login_ext.v1_path_guard"}
+
+
+def plugin_directory() -> str:
+    """The directory this package is importable from: what v2's plugin path needs."""
+    return str(Path(__file__).resolve().parent.parent)
+
+
+def _path_entries(section: ConfigSection) -> list[str]:
+    value = section.get(PATH_KEY)
+    return [entry for entry in value.split(os.pathsep) if entry] if value else []
+
+
+def _ensure_guard_first(section: ConfigSection) -> None:
+    """v1 survives the path line only if the guard is imported before it."""
+    keys = [key for key, _ in section.items()]
+    if PATH_KEY in keys and (GUARD_KEY not in keys or keys.index(GUARD_KEY) > keys.index(PATH_KEY)):
+        section.remove(GUARD_KEY)
+        section.set(GUARD_KEY, OURS[GUARD_KEY], before=PATH_KEY)
+
+
+def apply_install(section: ConfigSection, majors: set[int], directory: str) -> None:
+    section.set(COMMAND_NAME, OURS[COMMAND_NAME], before=PATH_KEY)
+    if 2 in majors:
+        entries = _path_entries(section)
+        if directory not in entries:
+            section.set(PATH_KEY, os.pathsep.join(entries + [directory]))
+    _ensure_guard_first(section)
+
+
+def apply_uninstall(section: ConfigSection, directory: str) -> None:
+    for key, value in OURS.items():
+        if section.get(key) == value:
+            section.remove(key)
+    entries = _path_entries(section)
+    if directory in entries:
+        entries.remove(directory)
+        if entries:
+            section.set(PATH_KEY, os.pathsep.join(entries))
+        else:
+            section.remove(PATH_KEY)
+
+
+def describe_changes(before: list[tuple[str, str]], after: list[tuple[str, str]]) -> list[str]:
+    old, new = dict(before), dict(after)
+    changes = [f"+ {key} = {value}" for key, value in after if old.get(key) != value]
+    changes += [f"- {key} = {value}" for key, value in before if new.get(key) != value]
+    return changes
+
+
+def _target_majors(choice: str, clis: list[AwsCli]) -> set[int]:
+    if choice == "both":
+        return {1, 2}
+    if choice in ("v1", "v2"):
+        return {int(choice[1])}
+    majors = {cli.major for cli in clis}
+    if not majors:
+        raise Ecr2Error("No AWS CLI found on PATH; name the one to configure with --cli v1, v2 or both.")
+    return majors
+
+
+def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeError) as error:
+        raise Ecr2Error(f"Cannot read the AWS config file {path}: {error}") from None
+    section = ConfigSection(text, PLUGINS)
+    before = section.items()
+    edit(section)
+    changes = describe_changes(before, section.items())
+    if not changes:
+        print(f"{path}: [{PLUGINS}] already {verb}; nothing to change.")
+        return 0
+    print(("Would change" if dry_run else "Changed") + f" [{PLUGINS}] in {path}:")
+    for change in changes:
+        print(f"  {change}")
+    if not dry_run:
+        write_atomically(path, section.text())
+    return 0
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    majors = _target_majors(args.cli, find_clis() if args.cli == "auto" else [])
+    directory = plugin_directory()
+    return _edit(config_path(args.config_file),
+                 lambda section: apply_install(section, majors, directory), args.dry_run, "set up")
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    directory = plugin_directory()
+    return _edit(config_path(args.config_file),
+                 lambda section: apply_uninstall(section, directory), args.dry_run, "clean")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    path = config_path(args.config_file)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    section = ConfigSection(text, PLUGINS)
+    keys = [key for key, _ in section.items()]
+    print(f"AWS config file: {path}{'' if path.exists() else ' (does not exist)'}")
+    print(f"Plugin directory: {plugin_directory()}")
+    for key, value in section.items():
+        print(f"  [{PLUGINS}] {key} = {value}")
+    problems = 0
+    if PATH_KEY in keys and (GUARD_KEY not in keys or keys.index(GUARD_KEY) > keys.index(PATH_KEY)):
+        problems += 1
+        print(f"! {PATH_KEY} without {GUARD_KEY} before it makes every AWS CLI v1 command crash; "
+              "run: awscli-ecr-login-ext install")
+    clis = find_clis()
+    if not clis:
+        print("No AWS CLI found on PATH.")
+    for cli in clis:
+        loads, detail = ecr2_loads(cli, path)
+        problems += not loads
+        state = "aws ecr2 loads" if loads else f"aws ecr2 does NOT load ({detail})"
+        print(f"AWS CLI {cli.version} at {cli.executable}: {state}")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="awscli-ecr-login-ext",
+        description="Set up the `aws ecr2` plugin in your AWS CLI configuration.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_help = "the AWS config file (default: $AWS_CONFIG_FILE, else ~/.aws/config)"
+    install = commands.add_parser("install", help="add the plugin to the AWS config file")
+    install.add_argument("--cli", choices=["auto", "v1", "v2", "both"], default="auto",
+                         help="which AWS CLI major to configure (default: those found on PATH)")
+    install.add_argument("--config-file", help=config_help)
+    install.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+    install.set_defaults(run=cmd_install)
+    uninstall = commands.add_parser("uninstall", help="remove exactly what install added")
+    uninstall.add_argument("--config-file", help=config_help)
+    uninstall.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+    uninstall.set_defaults(run=cmd_uninstall)
+    status = commands.add_parser("status", help="show the AWS CLIs found and whether ecr2 loads")
+    status.add_argument("--config-file", help=config_help)
+    status.set_defaults(run=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except Ecr2Error as error:
+        print(f"awscli-ecr-login-ext: {error}", file=sys.stderr)
+        return 1
