@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+VENV_V145 := .venv-v145
+STAMP := $(VENV)/.installed
+STAMP_V145 := $(VENV_V145)/.installed
+# Debian packages the suite runs for real: AWS CLI v2, groff for help pages, a
+# registry, container clients, htpasswd, the Go credential helper, hyperfine.
+DEBIAN_PACKAGES := awscli groff docker-registry skopeo podman buildah apache2-utils \
+	amazon-ecr-credential-helper hyperfine
+
+.PHONY: all deps system-deps venv test demo lint bench clean
+
+all: test
+
+deps: system-deps venv
+
+system-deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian packages:" $$missing; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing Debian packages (run as root to install them):" $$missing; \
+		fi; \
+	fi
+
+venv: $(STAMP) $(STAMP_V145)
+
+# AWS CLI v1 newest (1.46+, botocore vendored inside awscli) in .venv ...
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# ... and the 1.45 line (separate botocore package) in .venv-v145.
+$(STAMP_V145): pyproject.toml
+	$(PYTHON) -m venv $(VENV_V145)
+	$(VENV_V145)/bin/pip install -q --disable-pip-version-check -e . 'awscli>=1.45,<1.46'
+	touch $@
+
+test: deps
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+demo: deps
+	$(VENV)/bin/python -m demo
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: deps
+	$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf $(VENV) $(VENV_V145) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,143 @@
+"""Fixtures that run the real AWS CLIs against real local endpoints, each test in its own HOME."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ACCESS_KEY_ID = "AKIDEXAMPLE0000000001"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+MOTO_PASSWORD = "123456789012-auth-token"  # moto's server issues "<account>-auth-token"
+
+
+def require(condition: object, reason: str) -> None:
+    """A missing CLI, server or tool fails under CI=true and skips elsewhere."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"required for CI: {reason}")
+        pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Cli:
+    label: str
+    executable: Path
+    major: int
+
+    def __str__(self) -> str:
+        return self.label
+
+
+CLIS = [
+    Cli("v1", REPO / ".venv" / "bin" / "aws", 1),
+    Cli("v1.45", REPO / ".venv-v145" / "bin" / "aws", 1),
+    Cli("v2", Path("/usr/bin/aws"), 2),
+]
+
+
+def usage_exit_code(cli: Cli) -> int:
+    return 252 if cli.major >= 2 else 255
+
+
+@pytest.fixture(params=CLIS, ids=str)
+def cli(request: pytest.FixtureRequest) -> Cli:
+    chosen = request.param
+    require(chosen.executable.exists(), f"AWS CLI {chosen.label} not found at {chosen.executable}")
+    return chosen
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> str:
+    """moto's real HTTP server on loopback, shared by the session (its ECR tokens are stateless)."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def plugin_config_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The [plugins] section exactly as our installer writes it for both CLI majors."""
+    path = tmp_path_factory.mktemp("installer") / "config"
+    subprocess.run(
+        [sys.executable, "-m", "awscli_ecr_login_ext", "install", "--cli", "both",
+         "--config-file", str(path)],
+        check=True, capture_output=True, cwd=REPO, env=clean_environment(Path(path.parent)),
+    )
+    return path.read_text()
+
+
+def clean_environment(home: Path) -> dict[str, str]:
+    """The caller's environment without anything AWS, Docker or pager related, HOME replaced."""
+    drop = re.compile(r"^(AWS_|DOCKER_|REGISTRY_AUTH_FILE|XDG_|PAGER$|MANPAGER$|LESS$|CONTAINERS_)")
+    env = {key: value for key, value in os.environ.items() if not drop.match(key)}
+    env.update(HOME=str(home), LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    return env
+
+
+class AwsHome:
+    """A throwaway HOME with its own AWS config and credentials files."""
+
+    def __init__(self, root: Path, plugin_config: str) -> None:
+        self.root = root
+        self.aws_dir = root / ".aws"
+        self.aws_dir.mkdir(parents=True)
+        self.config_file = self.aws_dir / "config"
+        self.credentials_file = self.aws_dir / "credentials"
+        self.plugin_config = plugin_config
+        self.write_config("[default]\nregion = eu-west-1\n")
+        self.credentials_file.write_text(
+            f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\n"
+            f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n")
+        self.env = clean_environment(root)
+        self.env.update(AWS_CONFIG_FILE=str(self.config_file),
+                        AWS_SHARED_CREDENTIALS_FILE=str(self.credentials_file),
+                        AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="", PAGER="cat")
+
+    def write_config(self, profiles: str) -> None:
+        """Profiles text followed by the installer's [plugins] section."""
+        self.config_file.write_text(profiles.rstrip("\n") + "\n\n" + self.plugin_config)
+
+    def run(self, cli: Cli, *args: str, input: str | None = None, env: dict | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(cli.executable), *args], input=input, check=False, capture_output=True, text=True,
+            env={**self.env, **(env or {})}, timeout=timeout, cwd=self.root,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+
+
+@pytest.fixture
+def aws_home(tmp_path: Path, plugin_config_text: str) -> AwsHome:
+    return AwsHome(tmp_path / "home", plugin_config_text)
+
+
+@pytest.fixture
+def fake_ecr():
+    from tests.servers.fake_ecr import FakeEcr
+
+    with FakeEcr() as server:
+        yield server
+
+
+def which(tool: str) -> str | None:
+    return shutil.which(tool)
