@@ -114,3 +114,18 @@ def redacted_logs() -> Iterator[list[str]]:
     finally:
         for handler in handlers:
             handler.removeFilter(log_filter)
+
+
+def display(session: Any, parsed_globals: Any, command_name: str, result: dict) -> None:
+    """Render a result exactly as the CLI renders an API response (formatter, query, pager)."""
+    from awscli.formatter import get_formatter
+
+    output = parsed_globals.output or session.get_config_variable("output")
+    formatter = get_formatter(output, parsed_globals)
+    if CLI_MAJOR >= 2:
+        from awscli.utils import OutputStreamFactory
+
+        with OutputStreamFactory(session).get_output_stream() as stream:
+            formatter(command_name, result, stream)
+    else:
+        formatter(command_name, result)

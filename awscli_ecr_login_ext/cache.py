@@ -48,6 +48,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from .errors import Ecr2Error
 from .identity import Identity, expand_user
 
 # typing.TYPE_CHECKING without importing typing (a few ms the credential helper need not pay).
@@ -74,7 +75,7 @@ _FOR_KEYS = frozenset(
 )
 
 
-class CacheError(Exception):
+class CacheError(Ecr2Error):
     """The cache cannot be used safely; the message is one user-facing line."""
 
 

@@ -222,7 +222,8 @@ def parse_registry_id(value: str) -> str:
     return value
 
 
-def _region_partition(region: str) -> str | None:
+def partition_of_region(region: str) -> str | None:
+    """The partition a region name belongs to, or None for a name of no known shape."""
     for partition, pattern in _REGION_PARTITIONS:
         if pattern.fullmatch(region):
             return partition
@@ -241,7 +242,7 @@ def format_host(
 ) -> str:
     """Return the canonical private registry host for an id, region and endpoint variant."""
     parse_registry_id(registry_id)
-    partition = _region_partition(region) if isinstance(region, str) else None
+    partition = partition_of_region(region) if isinstance(region, str) else None
     if partition is None:
         raise RegistryError(f"{_quote(region)} is not a valid AWS region such as us-east-1")
     if fips and partition not in _FIPS_PARTITIONS:
@@ -282,7 +283,7 @@ def _identify(value: object) -> Registry:
             kind = "standard" if dualstack else "dual-stack"
             raise ValueError(f"{suffix} is only used by {kind} endpoints")
         raise ValueError(f"unknown domain {suffix}")
-    partition = _region_partition(region)
+    partition = partition_of_region(region)
     if partition is None:
         raise ValueError(f"invalid region {region}")
     if partition not in partitions:

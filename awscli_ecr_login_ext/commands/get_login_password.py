@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
-from ..authtoken import authorizations_from_response, decode_token
-from ..awscli_compat import create_client, redacted_logs, require_signing
+from ..awscli_compat import redacted_logs, require_signing, usage_error
+from ..logins import get_logins
 from .base import Ecr2BasicCommand, doc_file
+from .options import SELECTOR_ARGS, default_request, selected_registries, token_source
 
 
 class GetLoginPasswordCommand(Ecr2BasicCommand):
@@ -15,15 +16,19 @@ class GetLoginPasswordCommand(Ecr2BasicCommand):
     SUMMARY = "Print a password that logs a container client in to Amazon ECR"
     DESCRIPTION = doc_file("get-login-password_description.rst")
     EXAMPLES = doc_file("get-login-password_examples.rst")
+    ARG_TABLE: ClassVar[list[dict]] = SELECTOR_ARGS
 
     def _run_main(self, parsed_args: Any, parsed_globals: Any) -> int:
         require_signing(parsed_globals)
+        registries = selected_registries(self._session, parsed_args, parsed_globals)
+        if len(registries) > 1:
+            raise usage_error(
+                f"get-login-password prints one password, but {len(registries)} registries were "
+                "selected; use 'aws ecr2 get-login' for several registries.")
         with redacted_logs() as secrets:
-            client = create_client(self._session, parsed_globals)
-            response = client.get_authorization_token()
-            authorization = authorizations_from_response(response)[0]
-            password = decode_token(authorization.token).password
-            secrets.append(password)
+            source = token_source(self._session, parsed_args, parsed_globals, secrets)
+            request = None if registries else default_request(self._session)
+            password = get_logins(source, registries, request)[0].password
         # Written in one call, only once everything succeeded: a failure must
         # never feed a partial or empty password into `docker login`.
         sys.stdout.write(password + "\n")

@@ -1,0 +1,137 @@
+"""The registry selectors and cache switches every token-fetching ``ecr2`` command shares."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import Any
+
+from ..awscli_compat import create_client, usage_error
+from ..cache import TokenCache
+from ..identity import identity_from_environment
+from ..logins import TokenSource
+from ..registry import Registry, RegistryError
+from ..selection import (
+    MissingRegionError,
+    TokenRequest,
+    aliases_from_config,
+    select_registries,
+)
+
+SELECTOR_ARGS = [
+    {
+        "name": "registry", "nargs": "+", "no_paramfile": True,
+        "help_text": (
+            "<p>Registries to get credentials for: hostnames, URIs or image references, such "
+            "as <code>123456789012.dkr.ecr.eu-west-1.amazonaws.com</code>, "
+            "<code>https://123456789012.dkr-ecr.us-east-1.on.aws</code> or "
+            "<code>public.ecr.aws/org/repo:tag</code>. Region, partition, account and "
+            "endpoint (FIPS, dual-stack) come from the host, so <code>--region</code> is not "
+            "needed. <code>NAME=ECRHOST</code> gets ECRHOST's credentials under another name "
+            "(a DNS alias, a proxy or a mirror); names set in the profile's "
+            "<code>ecr2_registry_aliases</code> work too. Values are used verbatim: "
+            "<code>http://</code> and <code>file://</code> values are never fetched or "
+            "read.</p>"),
+    },
+    {
+        "name": "registry-ids", "nargs": "+",
+        "help_text": ("<p>12-digit AWS account IDs whose private registries in the configured "
+                      "Region you want credentials for.</p>"),
+    },
+    {
+        "name": "public", "action": "store_true",
+        "help_text": ("<p>Also get credentials for Amazon ECR Public "
+                      "(<code>public.ecr.aws</code>); the token is always requested in "
+                      "us-east-1, as AWS requires.</p>"),
+    },
+    {
+        "name": "cache", "action": "store_true", "group_name": "cache", "dest": "cache",
+        "default": None,
+        "help_text": ("<p>Serve the token from the token cache in "
+                      "<code>~/.aws/ecr2/cache/</code> while at least half its lifetime "
+                      "remains, and fill it on a miss. Also enabled by "
+                      "<code>ecr2_cache = true</code> in the profile.</p>"),
+    },
+    {
+        "name": "no-cache", "action": "store_false", "group_name": "cache", "dest": "cache",
+        "default": None,
+        "help_text": ("<p>Never use the token cache, whatever the profile says "
+                      "(<code>AWS_ECR2_NO_CACHE=1</code> does the same).</p>"),
+    },
+]
+
+
+def selected_registries(session: Any, parsed_args: Any, parsed_globals: Any) -> list[Registry]:
+    """The registries asked for; empty means the caller's own registry."""
+    try:
+        aliases = aliases_from_config(
+            session.get_scoped_config().get("ecr2_registry_aliases"))
+        return select_registries(
+            registries=parsed_args.registry or (),
+            registry_ids=parsed_args.registry_ids or (),
+            public=parsed_args.public,
+            aliases=aliases,
+            region=session.get_config_variable("region"),
+            explicit_region=parsed_globals.region,
+        )
+    except MissingRegionError:
+        from botocore.exceptions import NoRegionError
+
+        raise NoRegionError() from None
+    except RegistryError as error:
+        raise usage_error(str(error)) from None
+
+
+def default_request(session: Any) -> TokenRequest:
+    region = session.get_config_variable("region")
+    if not region:
+        from botocore.exceptions import NoRegionError
+
+        raise NoRegionError()
+    return TokenRequest.default_for_region(region)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def token_cache(session: Any, parsed_args: Any) -> TokenCache | None:
+    """The cache when asked for (--cache, or ecr2_cache in the profile) and not refused."""
+    wanted = parsed_args.cache
+    profile = session.get_scoped_config()
+    if wanted is None:
+        wanted = _truthy(profile.get("ecr2_cache", "false"))
+    if not wanted or _truthy(os.environ.get("AWS_ECR2_NO_CACHE", "")):
+        return None
+    min_ttl = profile.get("ecr2_cache_min_ttl")
+    try:
+        min_ttl = float(min_ttl) if min_ttl not in (None, "") else None
+    except ValueError:
+        raise usage_error(f"ecr2_cache_min_ttl must be a number of seconds, not {min_ttl!r}")
+    # A child of the "awscli" logger, so --debug shows why an entry was ignored.
+    return TokenCache(min_ttl=min_ttl, debug=logging.getLogger("awscli.ecr2").debug)
+
+
+def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
+                 secrets: list[str]) -> TokenSource:
+    lock = threading.Lock()
+
+    def client_for(request: TokenRequest) -> Any:
+        # Creating clients touches shared session state; calling them does not.
+        with lock:
+            return create_client(session, parsed_globals, request.service,
+                                 region=request.region, fips=request.fips,
+                                 dualstack=request.dualstack)
+
+    cache = token_cache(session, parsed_args)
+    return TokenSource(
+        client_for=client_for,
+        cache=cache,
+        identity=identity_from_environment(os.environ, profile=parsed_globals.profile)
+        if cache else None,
+        endpoint_url=parsed_globals.endpoint_url,
+        warn=lambda message: print(message, file=sys.stderr),
+        on_secret=secrets.append,
+    )

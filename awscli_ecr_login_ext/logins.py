@@ -1,0 +1,148 @@
+"""Getting one login per requested registry: calls, concurrency, cache and degraded service.
+
+Shared by every ``ecr2`` command and by ``docker-credential-ecr2``; what
+differs between them (how a client is built) comes in as a callable, so this
+module imports nothing from awscli or botocore.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .authtoken import authorizations_from_response, decode_token
+from .cache import CachedToken, CacheKey, TokenCache
+from .identity import Identity
+from .registry import Registry, host_of
+from .selection import TokenRequest, group_by_request
+
+ClientFactory = Callable[[TokenRequest], Any]
+
+# Failures of the service or the network, when a cached token may stand in.
+_DEGRADED_ERROR_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException",
+                         "RequestLimitExceeded", "ServiceUnavailable", "ServiceUnavailableException",
+                         "ServerException", "InternalFailure", "InternalServerError"}
+
+
+@dataclass(frozen=True)
+class Login:
+    """A registry and the credentials that log a client in to it."""
+
+    registry: str
+    registry_id: str | None
+    region: str
+    public: bool
+    username: str
+    password: str
+    expires_at: float
+
+    def as_output(self) -> dict[str, Any]:
+        """The ``get-login`` shape, rendered by the CLI's formatters."""
+        from datetime import datetime, timezone
+
+        expires = datetime.fromtimestamp(int(self.expires_at), tz=timezone.utc)
+        return {
+            "Registry": self.registry,
+            "ProxyEndpoint": f"https://{self.registry}",
+            "RegistryId": self.registry_id,
+            "Region": self.region,
+            "Username": self.username,
+            "Password": self.password,
+            "ExpiresAt": expires.isoformat(),
+            "Public": self.public,
+        }
+
+
+@dataclass
+class TokenSource:
+    """Where tokens come from: a client factory, and optionally a cache for an identity."""
+
+    client_for: ClientFactory
+    cache: TokenCache | None = None
+    identity: Identity | None = None
+    endpoint_url: str | None = None
+    warn: Callable[[str], None] = lambda message: None
+    on_secret: Callable[[str], None] = lambda secret: None
+
+    def cache_key(self, request: TokenRequest) -> CacheKey | None:
+        if self.cache is None or self.identity is None:
+            return None
+        return CacheKey(request.partition, request.region, request.variant, request.public,
+                        self.identity, self.endpoint_url)
+
+    def _call(self, request: TokenRequest) -> CachedToken:
+        fetched_at = time.time()
+        response = self.client_for(request).get_authorization_token()
+        authorization = authorizations_from_response(response)[0]
+        self.on_secret(authorization.token)
+        return CachedToken(authorization.token, authorization.expires_at, fetched_at,
+                           authorization.proxy_endpoint)
+
+    def token_for(self, request: TokenRequest) -> CachedToken:
+        key = self.cache_key(request)
+        if key is None:
+            return self._call(request)
+        try:
+            return self.cache.fetch(key, lambda: self._call(request))[0]
+        except Exception as error:
+            cached = self.cache.get_unexpired(key) if is_service_failure(error) else None
+            if cached is None:
+                raise
+            minutes = max(0, int((cached.expires_at - time.time()) // 60))
+            self.warn(f"Warning: GetAuthorizationToken failed in {request.region} ({error}); "
+                      f"using a cached token that expires in {minutes} minutes.")
+            return cached
+
+
+def is_service_failure(error: BaseException) -> bool:
+    """Throttling, a 5xx or an unreachable endpoint: a fault a cached token may bridge."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if names & {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+                "ConnectionClosedError"}:
+        return True
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    return code in _DEGRADED_ERROR_CODES or status >= 500
+
+
+def get_logins(source: TokenSource, registries: Sequence[Registry],
+               default_request: TokenRequest | None = None) -> list[Login]:
+    """One Login per registry in the order asked (or for the caller's own registry).
+
+    Each distinct TokenRequest makes at most one call; several run concurrently.
+    """
+    groups = group_by_request(registries) if registries else {default_request: []}
+    requests = list(groups)
+    if len(requests) == 1:
+        tokens = [source.token_for(requests[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(8, len(requests))) as pool:
+            tokens = list(pool.map(source.token_for, requests))
+    by_request = dict(zip(requests, tokens))
+    if not registries:
+        request, token = requests[0], tokens[0]
+        return [_own_registry_login(request, token, source)]
+    return [_login(registry, by_request[TokenRequest.for_registry(registry)], source)
+            for registry in registries]
+
+
+def _login(registry: Registry, token: CachedToken, source: TokenSource) -> Login:
+    username, password = decode_token(token.token)
+    source.on_secret(password)
+    return Login(registry.name, registry.registry_id, registry.region, registry.public,
+                 username, password, token.expires_at)
+
+
+def _own_registry_login(request: TokenRequest, token: CachedToken, source: TokenSource) -> Login:
+    name = host_of(token.proxy_endpoint) if token.proxy_endpoint else ""
+    registry_id = name.split(".", 1)[0] if name[:12].isdigit() else None
+    username, password = decode_token(token.token)
+    source.on_secret(password)
+    return Login(name, registry_id, request.region, request.public, username, password,
+                 token.expires_at)
