@@ -7,8 +7,8 @@ serves each distinct :class:`TokenRequest`, however many registries share it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from .errors import Ecr2Error
 from .registry import (
@@ -21,6 +21,7 @@ from .registry import (
     parse_registry_id,
     partition_of_region,
 )
+
 
 @dataclass(frozen=True)
 class TokenRequest:
