@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from .errors import Ecr2Error
 PLUGINS = "plugins"
 PATH_KEY = "cli_legacy_plugin_path"
 GUARD_KEY = "ecr2_v1_guard"
+_INDEX_MISSING_ECR2 = ("the completion index does not include ecr2 "
+                       "(run: awscli-ecr-login-ext install --completion)")
 OURS = {COMMAND_NAME: "awscli_ecr_login_ext", GUARD_KEY: "awscli_ecr_login_ext.v1_path_guard"}
 
 
@@ -97,16 +100,74 @@ def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    majors = _target_majors(args.cli, find_clis() if args.cli == "auto" else [])
+    clis = find_clis() if args.cli == "auto" or args.completion else []
+    majors = _target_majors(args.cli, clis)
     directory = plugin_directory()
-    return _edit(config_path(args.config_file),
-                 lambda section: apply_install(section, majors, directory), args.dry_run, "set up")
+    path = config_path(args.config_file)
+    status = _edit(path, lambda section: apply_install(section, majors, directory),
+                   args.dry_run, "set up")
+    if args.completion:
+        status = status or install_completion(clis, path, args.dry_run)
+    if args.aliases:
+        from .aliases import install_aliases
+
+        status = install_aliases(args.dry_run) or status
+    return status
+
+
+def _interpreter_of(cli: AwsCli) -> str:
+    """The Python an ``aws`` script runs on, from its ``#!`` line."""
+    with open(cli.executable, "rb") as script:
+        first = script.readline().decode("utf-8", "replace")
+    if not first.startswith("#!"):
+        raise Ecr2Error(f"Cannot tell which Python runs {cli.executable}.")
+    return first[2:].strip().split()[0]
+
+
+def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> int:
+    """Regenerate each v2's per-user completion index with the plugin loaded (about 40 s)."""
+    v2s = [cli for cli in clis if cli.major >= 2]
+    if not v2s:
+        print("No AWS CLI v2 on PATH: nothing to index (v1 completes plugins by itself).")
+        return 0
+    script = str(Path(__file__).with_name("v2_completion_index.py"))
+    for cli in v2s:
+        if dry_run:
+            print(f"Would rebuild the completion index of AWS CLI {cli.version}.")
+            continue
+        print(f"Rebuilding the completion index of AWS CLI {cli.version} (takes about a minute)...")
+        completed = subprocess.run(
+            [_interpreter_of(cli), script], capture_output=True, text=True, check=False,
+            env=dict(os.environ, AWS_CONFIG_FILE=str(config_file)))
+        if completed.returncode != 0:
+            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            raise Ecr2Error(f"Rebuilding the completion index failed: {last}")
+        print(f"Completion index written: {completed.stdout.strip()}")
+    return 0
+
+
+def completion_index_state(cli: AwsCli) -> str:
+    """Whether this v2's per-user completion index knows ``ecr2``."""
+    index = Path.home() / ".aws" / "cli" / "cache" / f"{cli.version}.index"
+    if not index.exists():
+        return _INDEX_MISSING_ECR2
+    import sqlite3
+
+    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM command_table WHERE command = 'ecr2' AND parent = 'aws'").fetchone()
+    if found:
+        return "the completion index includes ecr2"
+    return _INDEX_MISSING_ECR2
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
+    from .aliases import uninstall_aliases
+
     directory = plugin_directory()
-    return _edit(config_path(args.config_file),
-                 lambda section: apply_uninstall(section, directory), args.dry_run, "clean")
+    status = _edit(config_path(args.config_file),
+                   lambda section: apply_uninstall(section, directory), args.dry_run, "clean")
+    return uninstall_aliases(args.dry_run) or status  # only the aliases install --aliases added
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -130,6 +191,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         loads, detail = ecr2_loads(cli, path)
         problems += not loads
         state = "aws ecr2 loads" if loads else f"aws ecr2 does NOT load ({detail})"
+        if cli.major >= 2:
+            state += "; " + completion_index_state(cli)
         print(f"AWS CLI {cli.version} at {cli.executable}: {state}")
     return 1 if problems else 0
 
@@ -145,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="which AWS CLI major to configure (default: those found on PATH)")
     install.add_argument("--config-file", help=config_help)
     install.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+    install.add_argument("--completion", action="store_true",
+                         help="also rebuild AWS CLI v2's completion index with ecr2 in it")
+    install.add_argument("--aliases", action="store_true",
+                         help="also merge the ecr2 aliases into ~/.aws/cli/alias")
     install.set_defaults(run=cmd_install)
     uninstall = commands.add_parser("uninstall", help="remove exactly what install added")
     uninstall.add_argument("--config-file", help=config_help)

@@ -33,15 +33,16 @@ class Cli:
     label: str
     executable: Path
     major: int
+    python: Path  # the interpreter this CLI runs on
 
     def __str__(self) -> str:
         return self.label
 
 
 CLIS = [
-    Cli("v1", REPO / ".venv" / "bin" / "aws", 1),
-    Cli("v1.45", REPO / ".venv-v145" / "bin" / "aws", 1),
-    Cli("v2", Path("/usr/bin/aws"), 2),
+    Cli("v1", REPO / ".venv" / "bin" / "aws", 1, REPO / ".venv" / "bin" / "python"),
+    Cli("v1.45", REPO / ".venv-v145" / "bin" / "aws", 1, REPO / ".venv-v145" / "bin" / "python"),
+    Cli("v2", Path("/usr/bin/aws"), 2, Path("/usr/bin/python3")),
 ]
 
 

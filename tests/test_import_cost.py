@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO, Cli
+from tests.conftest import CLIS, REPO
 
 PROBE = """
 import awscli_ecr_login_ext as plugin
@@ -38,10 +38,9 @@ def test_importing_and_initialising_loads_no_cli_or_botocore_module():
 
 
 def test_an_unrelated_command_never_loads_the_command_implementations(aws_home, moto_endpoint):
-    cli = Cli("v1", REPO / ".venv" / "bin" / "python", 1)
-    script = str(REPO / ".venv" / "bin" / "aws")
+    v1 = CLIS[0]
     result = subprocess.run(
-        [str(cli.executable), "-X", "importtime", script, "sts", "get-caller-identity",
+        [str(v1.python), "-X", "importtime", str(v1.executable), "sts", "get-caller-identity",
          "--endpoint-url", moto_endpoint],
         check=False, capture_output=True, text=True, env=aws_home.env, cwd=aws_home.root)
     assert result.returncode == 0, result.stderr[-2000:]
