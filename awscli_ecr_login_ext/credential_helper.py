@@ -1,0 +1,492 @@
+"""``docker-credential-ecr2``: the Docker credential-helper protocol for Amazon ECR.
+
+Docker (and podman, buildah, skopeo, containerd's CRI with a helper...) runs
+``docker-credential-ecr2 <action>`` with a request on stdin:
+
+``get``      stdin: a server URL. stdout: ``{"ServerURL", "Username", "Secret"}``, exit 0.
+             A host that is neither ECR nor a configured alias: the protocol's "not found"
+             answer (``credentials not found in native keychain`` on stdout, exit 1).
+``list``     stdout: ``{"<registry host>": "AWS", ...}`` for this identity's unexpired cached
+             tokens; never calls AWS and never imports botocore.
+``store``    stdin (a JSON document) is read and discarded; exit 0. This keeps ``docker login``
+             to other registries working while we are the ``credsStore``.
+``erase``    stdin: a server URL; drops our cached token for that host's cache key; exit 0.
+``version``  the package version (also ``--version``).
+
+Any other failure: one line on stderr, exit 1; a password never appears on stderr, in an
+exception text, or in the argv/environment of anything.
+
+Speed is the product: the helper runs on every pull and push. The cache-hit path of ``get``
+imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``,
+``authtoken``) plus ``json``/``configparser``; ``logins`` (``concurrent.futures``) and
+awscli/botocore are imported only on a cache miss.
+
+Choices made here:
+
+* The token cache (``TokenCache``: ``$AWS_ECR2_CACHE_DIR``, else ``~/.aws/ecr2/cache``) is
+  always used unless ``AWS_ECR2_NO_CACHE`` is 1/true/yes/on. The profile's
+  ``ecr2_cache_min_ttl`` is honoured like the CLI commands do.
+* The cache key's ``endpoint_url`` is the endpoint URL configured for the service, found the
+  way botocore finds it: ``AWS_ENDPOINT_URL_ECR`` / ``AWS_ENDPOINT_URL_ECR_PUBLIC``, then
+  ``AWS_ENDPOINT_URL``, then the profile's ``services`` section, then the profile's
+  ``endpoint_url`` (none of them when ``ignore_configured_endpoint_urls`` /
+  ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true), verbatim -- the same string a user passes
+  as ``--endpoint-url``, which is what ``aws ecr2 ... --cache`` puts in its keys, so both share
+  entries for the same endpoint. On a miss that URL is also given to the client explicitly, so
+  the endpoint called is always the one in the key.
+* Names from the profile's ``ecr2_registry_aliases`` resolve as in the CLI
+  (``selection.resolve_registry``); a value containing ``=`` (inline ``NAME=ECRHOST``) is not
+  a server URL and is refused.
+* ``list`` names, per unexpired entry of this identity and endpoint, the registry the token was
+  issued for (the account of the entry's ``proxy_endpoint``, in the entry's region and endpoint
+  variant; ``public.ecr.aws`` / ``ecr-public.aws.com`` for ECR Public), plus every configured
+  alias whose ECR host the same entry serves. A token serves every registry the identity may
+  access in that region, but the cache does not record which other hosts were asked for, so
+  those are not listed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PROGRAM = "docker-credential-ecr2"
+NOT_FOUND = "credentials not found in native keychain"
+USERNAME_FALLBACK = "AWS"
+# A server URL is a host name plus a little; anything longer is not one.
+MAX_SERVER_URL = 4096
+# Where a cache miss waits for another process fetching the same key.
+LOCK_WAIT_SECONDS = 30.0
+
+_USAGE = (
+    f"Usage: {PROGRAM} <get|list|store|erase|version>\n"
+    "The Docker credential-helper protocol for Amazon ECR: the request comes on stdin.\n"
+)
+_TRUE = ("1", "true", "yes", "on")
+_SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_ECR_PUBLIC"}
+_SERVICE_CONFIG_KEY = {"ecr": "ecr", "ecr-public": "ecr_public"}
+
+
+class HelperError(Exception):
+    """A failure reported as one line on stderr; the message never holds a secret."""
+
+
+class _Config:
+    """The environment and the selected profile of the shared config file, read without botocore.
+
+    The profile is chosen like ``identity_from_environment`` does (``AWS_PROFILE``, else
+    ``AWS_DEFAULT_PROFILE``, else ``default``), so the settings read here belong to the
+    identity in the cache key.
+    """
+
+    def __init__(self, environ):
+        from .identity import _named_section, _read_ini, _resolve_path
+
+        self.environ = environ
+        self.profile = (
+            environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "default"
+        )
+        path = _resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
+        self.sections = _read_ini(path)
+        scoped = {}
+        for section, items in self.sections.items():
+            # As botocore's build_profile_map: the last matching section wins, whole.
+            if section == self.profile == "default" or (
+                    _named_section(section, "profile") == self.profile):
+                scoped = items
+        self.scoped = scoped
+        self._named_section = _named_section
+        self._aliases = None
+
+    def aliases(self):
+        if self._aliases is None:
+            from .registry import RegistryError
+            from .selection import aliases_from_config
+
+            try:
+                self._aliases = aliases_from_config(self.scoped.get("ecr2_registry_aliases"))
+            except RegistryError as error:
+                raise HelperError(f"profile {self.profile!r}: {error}") from None
+        return self._aliases
+
+    def min_ttl(self):
+        value = self.scoped.get("ecr2_cache_min_ttl", "").strip()
+        if not value:
+            return None
+        import math  # already loaded by cache.py
+
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise HelperError(
+                f"ecr2_cache_min_ttl in profile {self.profile!r} must be a number of seconds, "
+                f"not {value[:40]!r}")
+        return number
+
+    def endpoint_url(self, service):
+        """The configured endpoint URL for ``service`` ("ecr"/"ecr-public"), as botocore finds
+        it, or None for the real AWS endpoint."""
+        environ = self.environ
+        ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        if ignore is None:
+            ignore = self.scoped.get("ignore_configured_endpoint_urls", "")
+        if ignore.strip().lower() == "true":
+            return None
+        for value in (environ.get(_SERVICE_ENV[service]), environ.get("AWS_ENDPOINT_URL")):
+            if value:
+                return value
+        services = self.scoped.get("services", "").strip()
+        if services:
+            for section, items in self.sections.items():
+                if self._named_section(section, "services") == services:
+                    nested = _parse_nested(items.get(_SERVICE_CONFIG_KEY[service], ""))
+                    if nested.get("endpoint_url"):
+                        return nested["endpoint_url"]
+        return self.scoped.get("endpoint_url") or None
+
+
+def _parse_nested(text):
+    # botocore.configloader._parse_nested, minus its ValueError on a line without "=".
+    parsed = {}
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep:
+            parsed[key.strip()] = value.strip()
+    return parsed
+
+
+class _Helper:
+    def __init__(self, environ):
+        self.environ = environ
+        self.config = _Config(environ)
+        self.warnings = []
+        self._identity = None
+        self._cache = False
+
+    # -- shared pieces ------------------------------------------------------------------
+
+    def identity(self):
+        if self._identity is None:
+            from .identity import identity_from_environment
+
+            self._identity = identity_from_environment(self.environ)
+        return self._identity
+
+    def cache(self):
+        """The TokenCache, or None when AWS_ECR2_NO_CACHE is set."""
+        if self._cache is False:
+            if self.environ.get("AWS_ECR2_NO_CACHE", "").strip().lower() in _TRUE:
+                self._cache = None
+            else:
+                from .cache import TokenCache
+
+                self._cache = TokenCache(min_ttl=self.config.min_ttl(), environ=self.environ)
+        return self._cache
+
+    def registry(self, server_url):
+        """The ECR registry ``server_url`` names (directly or as an alias), or None."""
+        from .registry import RegistryError, host_of
+        from .selection import resolve_registry
+
+        if "=" in server_url:
+            raise HelperError(f"{_quote(server_url)} is not a registry server URL")
+        host_of(server_url)  # a RegistryError ("not a valid registry host") for non-hosts
+        try:
+            return resolve_registry(server_url, self.config.aliases())
+        except RegistryError:
+            return None
+
+    def key(self, request):
+        # What logins.TokenSource.cache_key builds, without importing logins on the hit path.
+        from .cache import CacheKey
+
+        return CacheKey(request.partition, request.region, request.variant, request.public,
+                        self.identity(), self.config.endpoint_url(request.service))
+
+    # -- actions ------------------------------------------------------------------------
+
+    def get(self, server_url):
+        registry = self.registry(server_url)
+        if registry is None:
+            return None
+        from .authtoken import decode_token
+        from .selection import TokenRequest
+
+        request = TokenRequest.for_registry(registry)
+        cache = self.cache()
+        token = None
+        if cache is not None:
+            key = self.key(request)
+            token = cache.get(key)
+        if token is None:
+            token = self._fetch(request)
+        username, password = decode_token(token.token)
+        return username, password
+
+    def _fetch(self, request):
+        """The cache-miss path: a GetAuthorizationToken call with the CLI's credentials."""
+        from .logins import TokenSource
+
+        cache = self.cache()
+        endpoint_url = self.config.endpoint_url(request.service)
+        source = TokenSource(
+            client_for=lambda req: _create_client(req, endpoint_url),
+            cache=cache,
+            identity=self.identity() if cache is not None else None,
+            endpoint_url=endpoint_url,
+            warn=self.warnings.append,
+        )
+        # With a cache, token_for is the single-flight fetch with the degraded-service fallback.
+        return source.token_for(request)
+
+    def list(self):
+        cache = self.cache()
+        if cache is None:
+            return {}
+        import time
+
+        from .registry import PUBLIC_HOSTS, RegistryError, format_host, host_of
+
+        identity = self.identity().key
+        now = time.time()
+        endpoints = {}
+        served = []  # (partition, region, variant, public) of every entry listed
+        hosts = {}
+        for descriptor, token in cache.entries():
+            public = descriptor["public"]
+            service = "ecr-public" if public else "ecr"
+            if service not in endpoints:
+                endpoints[service] = self.config.endpoint_url(service)
+            if (descriptor["identity"] != identity
+                    or descriptor["endpoint_url"] != endpoints[service]
+                    or token.remaining(now) <= 0):
+                continue
+            variant = descriptor["variant"]
+            served.append((descriptor["partition"], descriptor["region"], variant, public))
+            if public:
+                dualstack = "dualstack" in variant
+                hosts.update((h, USERNAME_FALLBACK) for h, ds in PUBLIC_HOSTS.items()
+                             if ds == dualstack)
+                continue
+            try:
+                account = host_of(token.proxy_endpoint or "").split(".", 1)[0]
+                hosts[format_host(account, descriptor["region"], fips="fips" in variant,
+                                  dualstack="dualstack" in variant)] = USERNAME_FALLBACK
+            except RegistryError:
+                continue  # no usable proxy endpoint: nothing to name
+        if served:
+            from .selection import TokenRequest
+
+            for name, registry in self.config.aliases().items():
+                request = TokenRequest.for_registry(registry)
+                if (request.partition, request.region, request.variant,
+                        request.public) in served:
+                    hosts[name] = USERNAME_FALLBACK
+        return hosts
+
+    def erase(self, server_url):
+        registry = self.registry(server_url)
+        cache = self.cache()
+        if registry is None or cache is None:
+            return 0
+        from .selection import TokenRequest
+
+        wanted = self.key(TokenRequest.for_registry(registry)).descriptor()
+        del wanted["identity_label"]  # informational only, like in the cache itself
+        return cache.remove(
+            lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
+
+
+def _create_client(request, endpoint_url):
+    """A botocore client for ``request``'s service, region and endpoint variant, with the
+    credentials the AWS CLI would use in this environment."""
+    try:
+        import awscli  # noqa: F401 -- awscli >= 1.46 vendors botocore: sets up its alias
+    except ImportError:
+        pass
+    import botocore.session
+    from botocore.config import Config
+
+    session = botocore.session.Session()
+    try:
+        # As the CLI does: assumed-role credentials shared with `aws` via ~/.aws/cli/cache.
+        from awscli.customizations.assumerole import inject_assume_role_provider_cache
+    except ImportError:
+        pass
+    else:
+        inject_assume_role_provider_cache(session)
+    config = Config(use_fips_endpoint=request.fips, use_dualstack_endpoint=request.dualstack)
+    return session.create_client(request.service, region_name=request.region,
+                                 endpoint_url=endpoint_url, config=config)
+
+
+# -- protocol ----------------------------------------------------------------------------
+
+
+def _quote(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _server_url(stdin):
+    """The server URL on stdin, stripped; HelperError for anything that is not one."""
+    if isinstance(stdin, (bytes, bytearray)):
+        if len(stdin) > MAX_SERVER_URL:
+            raise HelperError(
+                f"the server URL on stdin is too long (over {MAX_SERVER_URL} bytes)")
+        try:
+            stdin = bytes(stdin).decode("utf-8")
+        except UnicodeDecodeError:
+            raise HelperError("the server URL on stdin is not UTF-8 text") from None
+    if len(stdin) > MAX_SERVER_URL:
+        raise HelperError(f"the server URL on stdin is too long (over {MAX_SERVER_URL} bytes)")
+    url = stdin.strip()
+    if not url:
+        raise HelperError("no server URL on stdin")
+    return url
+
+
+_TOKEN_IN_TEXT = None
+
+
+def _scrub(text, secrets):
+    """One line of ``text`` with known secrets and any authorizationToken value removed."""
+    global _TOKEN_IN_TEXT
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    if "uthorization" in text:
+        if _TOKEN_IN_TEXT is None:
+            import re
+
+            _TOKEN_IN_TEXT = re.compile(r"""(authorizationToken["']?\s*[:=]\s*["']?)[^"',}\s]*""")
+        text = _TOKEN_IN_TEXT.sub(r"\1<redacted>", text)
+    text = " ".join(text.split())
+    return text[:1000]
+
+
+def _error_text(error):
+    from .errors import Ecr2Error
+
+    if isinstance(error, (HelperError, Ecr2Error)):
+        return str(error)
+    text = str(error)
+    name = type(error).__name__
+    if "botocore" in (type(error).__module__ or ""):
+        return text or name  # botocore's messages are complete sentences
+    return f"{name}: {text}" if text else name
+
+
+def handle(action, stdin="", environ=None):
+    """Run one protocol ``action`` on ``stdin`` (text or bytes): (exit code, stdout, stderr).
+
+    Never raises (except KeyboardInterrupt/SystemExit); stdout/stderr never hold a traceback.
+    """
+    if environ is None:
+        environ = os.environ
+    secrets = []
+    if action in ("version", "--version", "-v"):
+        from . import __version__
+
+        return 0, __version__ + "\n", ""
+    if action in ("-h", "--help", "help"):
+        return 0, _USAGE, ""
+    if action == "store":
+        return 0, "", ""
+    if action not in ("get", "list", "erase"):
+        return 1, "", _USAGE
+    helper = None
+    try:
+        helper = _Helper(environ)
+        if action == "get":
+            server_url = _server_url(stdin)
+            found = helper.get(server_url)
+            if found is None:
+                return 1, NOT_FOUND + "\n", ""
+            username, password = found
+            secrets.append(password)
+            import json
+
+            out = json.dumps({"ServerURL": server_url, "Username": username,
+                              "Secret": password}) + "\n"
+            return 0, out, _warnings(helper, secrets)
+        if action == "list":
+            import json
+
+            return 0, json.dumps(helper.list(), sort_keys=True) + "\n", ""
+        helper.erase(_server_url(stdin))
+        return 0, "", ""
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - the protocol wants one line, no traceback
+        message = _scrub(_error_text(error), secrets)
+        warnings = _warnings(helper, secrets) if helper is not None else ""
+        return 1, "", f"{warnings}{PROGRAM}: {message}\n"
+
+
+def _warnings(helper, secrets):
+    return "".join(_scrub(w, secrets) + "\n" for w in helper.warnings)
+
+
+def _read_stdin(limit):
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return b""
+    chunks = []
+    size = 0
+    while True:
+        chunk = stream.read(65536 if limit is None else limit + 1 - size)
+        if not chunk:
+            break
+        if limit is not None:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                break
+    return b"".join(chunks)
+
+
+def main(argv=None):
+    """Console script entry point: ``docker-credential-ecr2 <action>``."""
+    if argv is None:
+        argv = sys.argv[1:]
+    if len(argv) != 1:
+        sys.stderr.write(_USAGE)
+        return 1
+    action = argv[0]
+    try:
+        if action in ("get", "erase"):
+            stdin = _read_stdin(MAX_SERVER_URL)
+        elif action == "store":
+            _read_stdin(None)  # read and discard: docker must be able to finish writing
+            stdin = b""
+        else:
+            stdin = b""
+    except OSError as error:
+        sys.stderr.write(f"{PROGRAM}: cannot read stdin: {error.strerror or error}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    try:
+        code, out, err = handle(action, stdin)
+    except KeyboardInterrupt:
+        return 130
+    try:
+        if out:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+    except OSError:
+        code = code or 1
+    if err:
+        try:
+            sys.stderr.write(err)
+            sys.stderr.flush()
+        except OSError:
+            pass
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
