@@ -7,7 +7,11 @@ implementations until ``aws ecr2`` is actually used.
 
 from __future__ import annotations
 
-from typing import Any
+# typing.TYPE_CHECKING without importing typing: the credential helper imports
+# this package on every pull and push, and typing alone costs it milliseconds.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

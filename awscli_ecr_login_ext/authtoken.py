@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
-from typing import NamedTuple
+from collections import namedtuple
 
 from .errors import Ecr2Error
 
 
-class Credentials(NamedTuple):
-    username: str
-    password: str
+# collections.namedtuple, not typing.NamedTuple: the helper's hit path avoids importing typing.
+Credentials = namedtuple("Credentials", "username password")
 
 
 class MalformedTokenError(Ecr2Error):
@@ -42,10 +41,8 @@ def decode_token(token: object) -> Credentials:
     return Credentials(username, password)
 
 
-class Authorization(NamedTuple):
-    token: str
-    expires_at: float  # epoch seconds
-    proxy_endpoint: str | None
+# expires_at in epoch seconds
+Authorization = namedtuple("Authorization", "token expires_at proxy_endpoint")
 
 
 class MalformedResponseError(Ecr2Error):
