@@ -1,0 +1,93 @@
+"""``aws ecr2 configure-docker``: send registries to ``docker-credential-ecr2`` (no AWS call)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import Any, ClassVar
+
+from ..awscli_compat import usage_error
+from ..docker_config import HELPER, containers_auth_path, docker_config_path, edit_config_file
+from ..errors import Ecr2Error
+from ..selection import aliases_from_config
+from .base import Ecr2BasicCommand, doc_file
+from .options import SELECTOR_ARGS, selected_registries
+
+_SELECTORS = [arg for arg in SELECTOR_ARGS if arg["name"] in ("registry", "registry-ids", "public")]
+
+
+class ConfigureDockerCommand(Ecr2BasicCommand):
+    NAME = "configure-docker"
+    SUMMARY = "Make docker, podman, buildah and skopeo get ECR credentials from docker-credential-ecr2"
+    DESCRIPTION = doc_file("configure-docker_description.rst")
+    EXAMPLES = doc_file("configure-docker_examples.rst")
+    ARG_TABLE: ClassVar[list[dict]] = [
+        *_SELECTORS,
+        {
+            "name": "config", "no_paramfile": True,
+            "help_text": ("<p>The Docker client configuration file to edit, or a directory "
+                          "holding <code>config.json</code>. Default: "
+                          "<code>$DOCKER_CONFIG/config.json</code>, else "
+                          "<code>~/.docker/config.json</code>.</p>"),
+        },
+        {
+            "name": "containers-auth", "action": "store_true",
+            "help_text": ("<p>Also edit the containers auth file that podman, buildah and "
+                          "skopeo log in to: <code>$REGISTRY_AUTH_FILE</code>, else "
+                          "<code>$XDG_RUNTIME_DIR/containers/auth.json</code>, else "
+                          "<code>~/.config/containers/auth.json</code>.</p>"),
+        },
+        {
+            "name": "remove-stored-passwords", "action": "store_true",
+            "help_text": ("<p>Delete the plaintext <code>auths</code> entries of the selected "
+                          "registries (and only those) from the edited files.</p>"),
+        },
+    ]
+
+    def _run_main(self, parsed_args: Any, parsed_globals: Any) -> int:
+        if not (parsed_args.registry or parsed_args.registry_ids or parsed_args.public):
+            raise usage_error(
+                "configure-docker needs the registries to configure: --registry HOST ..., "
+                "--registry-ids ID ... or --public")
+        registries = selected_registries(self._session, parsed_args, parsed_globals)
+        hosts = [registry.name for registry in registries]
+        paths = [docker_config_path(parsed_args.config)]
+        if parsed_args.containers_auth:
+            auth_path = containers_auth_path()
+            if os.path.realpath(auth_path) != os.path.realpath(paths[0]):
+                paths.append(auth_path)
+        edits = [edit_config_file(path, hosts,
+                                  remove_passwords=parsed_args.remove_stored_passwords)
+                 for path in paths]
+        out = sys.stdout
+        for edit in edits:
+            if not edit.changes:
+                out.write(f"{edit.path}: already configured; nothing to change.\n")
+                continue
+            out.write(("Created" if edit.created else "Changed") + f" {edit.path}:\n")
+            for change in edit.changes:
+                out.write(f"  {change}\n")
+        out.flush()
+        for note in [note for edit in edits for note in edit.notes]:
+            sys.stderr.write(f"Note: {note}\n")
+        self._warn_about_the_helper(registries)
+        return 0
+
+    def _warn_about_the_helper(self, registries: list) -> None:
+        if shutil.which(f"docker-credential-{HELPER}") is None:
+            sys.stderr.write(
+                f"Note: docker-credential-{HELPER} is not on PATH; the clients cannot get "
+                "credentials for these registries until it is.\n")
+        try:
+            configured = aliases_from_config(
+                self._session.get_scoped_config().get("ecr2_registry_aliases"))
+        except Ecr2Error:  # selected_registries has reported a bad value already
+            configured = {}
+        for registry in registries:
+            if registry.name != registry.ecr_host and registry.name not in configured:
+                sys.stderr.write(
+                    f"Note: docker-credential-{HELPER} learns that {registry.name} is "
+                    f"{registry.ecr_host} only from the profile; add to it:\n"
+                    f"    ecr2_registry_aliases =\n"
+                    f"        {registry.name} = {registry.ecr_host}\n")
