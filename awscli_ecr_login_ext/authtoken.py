@@ -13,7 +13,6 @@ from collections import namedtuple
 
 from .errors import Ecr2Error
 
-
 # collections.namedtuple, not typing.NamedTuple: the helper's hit path avoids importing typing.
 Credentials = namedtuple("Credentials", "username password")
 
