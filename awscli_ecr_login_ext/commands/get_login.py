@@ -5,10 +5,10 @@ from __future__ import annotations
 from base64 import b64encode
 from typing import Any, ClassVar
 
-from ..awscli_compat import display, redacted_logs, require_signing
-from ..logins import Login, get_logins
+from ..awscli_compat import display
+from ..logins import Login
 from .base import Ecr2BasicCommand, doc_file
-from .options import SELECTOR_ARGS, default_request, selected_registries, token_source
+from .options import SELECTOR_ARGS, fetch_selected_logins
 
 
 def docker_config(logins: list[Login]) -> dict[str, Any]:
@@ -37,12 +37,7 @@ class GetLoginCommand(Ecr2BasicCommand):
     ]
 
     def _run_main(self, parsed_args: Any, parsed_globals: Any) -> int:
-        require_signing(parsed_globals)
-        registries = selected_registries(self._session, parsed_args, parsed_globals)
-        with redacted_logs() as secrets:
-            source = token_source(self._session, parsed_args, parsed_globals, secrets)
-            request = None if registries else default_request(self._session)
-            logins = get_logins(source, registries, request)
+        logins = fetch_selected_logins(self._session, parsed_args, parsed_globals)
         if parsed_args.docker_config:
             result = docker_config(logins)
         else:

@@ -8,11 +8,11 @@ import time
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from ..awscli_compat import redacted_logs, require_signing, usage_error
-from ..logins import Login, get_logins
+from ..awscli_compat import usage_error
+from ..logins import Login
 from ..tools import DEFAULT_TOOL_ORDER, TOOLS, ToolError, find_tool, format_command, run_login
 from .base import Ecr2BasicCommand, doc_file
-from .options import SELECTOR_ARGS, default_request, selected_registries, token_source
+from .options import SELECTOR_ARGS, fetch_selected_logins
 
 LOG = logging.getLogger("awscli.ecr2")
 
@@ -63,12 +63,7 @@ class LoginCommand(Ecr2BasicCommand):
             tool, executable = find_tool(parsed_args.tool)
         except ToolError as error:
             raise usage_error(str(error)) from None
-        require_signing(parsed_globals)
-        registries = selected_registries(self._session, parsed_args, parsed_globals)
-        with redacted_logs() as secrets:
-            source = token_source(self._session, parsed_args, parsed_globals, secrets)
-            request = None if registries else default_request(self._session)
-            logins = get_logins(source, registries, request)
+        logins = fetch_selected_logins(self._session, parsed_args, parsed_globals)
         if parsed_args.dry_run:
             for login in logins:
                 sys.stdout.write(format_command(tool.argv(login.registry, login.username)) + "\n")

@@ -8,10 +8,10 @@ import sys
 import threading
 from typing import Any
 
-from ..awscli_compat import create_client, usage_error
+from ..awscli_compat import create_client, redacted_logs, require_signing, usage_error
 from ..cache import TokenCache
 from ..identity import identity_from_environment
-from ..logins import TokenSource
+from ..logins import Login, TokenSource, get_logins
 from ..registry import Registry, RegistryError
 from ..selection import (
     MissingRegionError,
@@ -135,3 +135,21 @@ def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
         warn=lambda message: print(message, file=sys.stderr),
         on_secret=secrets.append,
     )
+
+
+def fetch_selected_logins(session: Any, parsed_args: Any, parsed_globals: Any, *,
+                          single: bool = False) -> list[Login]:
+    """The logins of the registries the selectors name, with the token kept out of --debug.
+
+    ``single``: the command prints one password, so more than one registry is a usage error.
+    """
+    require_signing(parsed_globals)
+    registries = selected_registries(session, parsed_args, parsed_globals)
+    if single and len(registries) > 1:
+        raise usage_error(
+            f"{len(registries)} registries were selected, but this command prints one "
+            "password; use 'aws ecr2 get-login' for several.")
+    with redacted_logs() as secrets:
+        source = token_source(session, parsed_args, parsed_globals, secrets)
+        request = None if registries else default_request(session)
+        return get_logins(source, registries, request)
