@@ -423,7 +423,10 @@ def handle(action, stdin="", environ=None):
     except BaseException as error:  # noqa: BLE001 - the protocol wants one line, no traceback
         message = _scrub(_error_text(error), secrets)
         warnings = _warnings(helper, secrets) if helper is not None else ""
-        return 1, "", f"{warnings}{PROGRAM}: {message}\n"
+        line = f"{PROGRAM}: {message}\n"
+        # Docker shows a failing helper's stdout ("error getting credentials - ...
+        # out: `...`"), the protocol's error channel; stderr keeps it for humans.
+        return 1, line, warnings + line
 
 
 def _warnings(helper, secrets):

@@ -59,7 +59,7 @@ def secret_of(result: subprocess.CompletedProcess) -> str:
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *, secret: str = "") -> None:
     assert result.returncode == 1
-    assert result.stdout == ""
+    assert result.stdout == result.stderr  # docker reads the error from stdout
     assert result.stderr.startswith("docker-credential-ecr2: ")
     assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n")
     if secret:
@@ -360,7 +360,7 @@ def test_any_stdin_in_process_never_raises(monkeypatch, in_process_env, stdin, a
     assert code in (0, 1)
     assert "Traceback" not in err and "Traceback" not in out
     if code == 1 and out != NOT_FOUND + "\n":
-        assert out == "" and err.startswith("docker-credential-ecr2: ") and err.count("\n") == 1
+        assert out == err and err.startswith("docker-credential-ecr2: ") and err.count("\n") == 1
     if code == 0 and action == "get":
         assert json.loads(out)["Username"] == "AWS"
 
