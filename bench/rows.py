@@ -1,0 +1,168 @@
+"""The benchmark rows (see docs/benchmarks.md for what each one answers)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .harness import BenchError, Command, Pair, Runner, compare
+from .workspace import (
+    GO_HELPER,
+    HELPER,
+    PASSWORD,
+    V1,
+    V2,
+    Workspace,
+    available,
+    aws,
+    helper,
+    interpreter_of,
+)
+
+CLIS = [("v1", V1), ("v2", V2)]
+HELPER_RSS_TARGET_MIB = 15.0
+
+
+@dataclass
+class Row:
+    number: int
+    name: str
+    cli: str
+    pair: Pair
+    target: float | None = None  # paired ratio must be <= target; None: informational
+    rss_target_mib: float | None = None  # A's median peak RSS must be <= this
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None and self.rss_target_mib is None:
+            return None
+        ok = self.target is None or self.pair.ratio <= self.target
+        if self.rss_target_mib is not None:
+            ok = ok and self.pair.a_stats.rss_mib[0] <= self.rss_target_mib
+        return ok
+
+
+@dataclass
+class ScaleRow:
+    concurrency: int
+    ours_walls: list[float] = field(default_factory=list)
+    go_walls: list[float] = field(default_factory=list)
+    ours_requests: list[int] = field(default_factory=list)
+    go_requests: list[int] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(o / g for o, g in zip(self.ours_walls, self.go_walls))
+
+    @property
+    def met(self) -> bool:
+        return all(r == 1 for r in self.ours_requests)
+
+
+def measured(ws: Workspace, runner: Runner, baseline: Command, others: list[Command],
+             pairs: int) -> list[Pair]:
+    return compare(runner, baseline, others, pairs, requests=lambda: ws.request_count)
+
+
+def cli_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
+    rows: list[Row] = []
+    ecr = ("--endpoint-url", ws.ecr.url)
+    for label, cli in CLIS:
+        if not available(cli):
+            log(f"skipping AWS CLI {label}: {cli} not found")
+            continue
+        log(f"row 1 ({label}): plugin tax")
+        sts = ("sts", "get-caller-identity", "--endpoint-url", ws.moto_url)
+        [tax] = measured(ws, runner, aws("without plugin", cli, ws.plain, *sts, expect="Account"),
+                         [aws("with plugin", cli, ws.plugin, *sts, expect="Account")], pairs)
+        rows.append(Row(1, "Plugin tax: `sts get-caller-identity`", label, tax, 1.01))
+
+        log(f"rows 2 and 3 ({label}): parity, cache hit, start-up floor")
+        stock = aws("aws ecr get-login-password", cli, ws.plugin, "ecr", "get-login-password",
+                    *ecr, expect=PASSWORD)
+        ours = aws("aws ecr2 get-login-password", cli, ws.plugin, "ecr2", "get-login-password",
+                   *ecr, expect=PASSWORD)
+        hit = aws("aws ecr2 get-login-password --cache", cli, ws.plugin, "ecr2",
+                  "get-login-password", "--cache", *ecr, expect=PASSWORD)
+        floor = aws("aws --version", cli, ws.plugin, "--version", expect="aws-cli/")
+        parity, cached, start_up = measured(ws, runner, stock, [ours, hit, floor], pairs)
+        rows.append(Row(2, "Parity, no cache", label, parity, 1.01))
+        rows.append(Row(3, "Cache hit in the CLI", label, cached, 0.90))
+        rows.append(Row(3, "Floor: CLI start-up alone", label, start_up))
+        if cached.a_requests:
+            raise BenchError(f"aws ecr2 --cache ({label}): {cached.a_requests} requests on a "
+                             "warm cache")
+    return rows
+
+
+def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
+    env = ws.proxy_env()
+    ours = helper("docker-credential-ecr2 get (warm)", HELPER, ws.helpers, env)
+    go = helper("docker-credential-ecr-login get (warm)", GO_HELPER, ws.helpers, env)
+    python = interpreter_of(HELPER)
+    bare = Command("python -S -c pass", [str(python), "-S", "-c", "pass"], ours.env, ours.cwd)
+    site = Command("python -c pass", [str(python), "-c", "pass"], ours.env, ours.cwd)
+    for command in (ours, go):  # fill both caches once, through the proxy
+        runner.once(command)
+    log("row 4: warm helper hits, ours and Go's, and the interpreter floors")
+    [vs_bare, vs_site, vs_go, bare_vs_go] = (
+        measured(ws, runner, bare, [ours], pairs)
+        + measured(ws, runner, site, [ours], pairs)
+        + measured(ws, runner, go, [ours, bare], pairs))
+    for pair in (vs_bare, vs_site, vs_go):
+        if pair.a_requests or pair.b_requests:
+            raise BenchError(f"{pair.a.label} / {pair.b.label}: requests reached the endpoint "
+                             "on a warm cache")
+    return [
+        Row(4, "Helper hit vs bare interpreter", "-", vs_bare, 1.25, HELPER_RSS_TARGET_MIB),
+        Row(4, "Helper hit vs interpreter with site", "-", vs_site),
+        Row(4, "Helper hit vs Go helper", "-", vs_go, 1.5, HELPER_RSS_TARGET_MIB),
+        Row(4, "Floor: bare interpreter vs Go helper", "-", bare_vs_go),
+    ]
+
+
+def scale_rows(runner: Runner, ws: Workspace, levels: list[int], reps: int,
+               log) -> list[ScaleRow]:
+    env = ws.proxy_env()
+    results = []
+    for n in levels:
+        log(f"row 5: {n} concurrent cold-cache gets, {reps} rounds")
+        row = ScaleRow(n)
+        for rep in range(reps):
+            sides = [("ours", HELPER), ("go", GO_HELPER)]
+            for side, executable in sides if rep % 2 == 0 else sides[::-1]:
+                command = helper(f"{executable.name} get (cold, x{n})", executable,
+                                 ws.fresh_home(), env)
+                before = ws.request_count
+                wall, _ = runner.batch(command, n)
+                getattr(row, f"{side}_walls").append(wall)
+                getattr(row, f"{side}_requests").append(ws.request_count - before)
+        results.append(row)
+    return results
+
+
+def helper_ready() -> bool:
+    return HELPER.exists()
+
+
+def helper_python() -> Path:
+    return interpreter_of(HELPER)
+
+
+RSS_PROBES = ["pass", "import hashlib", "import _sha256", "import dataclasses", "import json",
+              "import configparser", "import typing", "import re"]
+
+
+def import_rss(runner: Runner, python: Path, env: dict, cwd: str, runs: int = 3,
+               ) -> list[tuple[str, float]]:
+    """Peak RSS (MiB, median of ``runs``) of ``python -S -c STATEMENT``, and of ``python -c
+    pass`` (site): what each import the hit path might make costs in memory on its own."""
+    probes = [([str(python), "-S", "-c", code], f"python -S -c '{code}'") for code in RSS_PROBES]
+    probes.append(([str(python), "-c", "pass"], "python -c 'pass' (with site)"))
+    results = []
+    for argv, label in probes:
+        command = Command(label, argv, env, cwd)
+        rss = [runner.once(command).maxrss_kib / 1024 for _ in range(runs)]
+        results.append((label, statistics.median(rss)))
+    return results

@@ -1,0 +1,105 @@
+"""Local endpoints and throwaway AWS homes for the benchmark (reusing the test fixtures)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, AwsHome, clean_environment
+from tests.servers.fake_ecr import FakeEcr
+
+from .harness import Command
+
+V1 = REPO / ".venv" / "bin" / "aws"
+V2 = Path("/usr/bin/aws")
+HELPER = REPO / ".venv" / "bin" / "docker-credential-ecr2"
+GO_HELPER = Path("/usr/bin/docker-credential-ecr-login")
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+PASSWORD = "fake-ecr-password"  # FakeEcr's default
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def plugin_config(workdir: Path) -> str:
+    """The [plugins] section exactly as our installer writes it for both CLI majors."""
+    path = workdir / "installer-config"
+    subprocess.run(
+        [sys.executable, "-m", "awscli_ecr_login_ext", "install", "--cli", "both",
+         "--config-file", str(path)],
+        check=True, capture_output=True, cwd=REPO, env=clean_environment(workdir))
+    return path.read_text()
+
+
+class Workspace:
+    """moto (for STS), FakeEcr on 127.0.0.1 (plain and HTTPS-proxy mode), and AWS homes."""
+
+    def __init__(self, root: Path) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+        self.root = root
+        port = free_port()
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.moto.start()
+        self.moto_url = f"http://127.0.0.1:{port}"
+        self.ecr = FakeEcr(password=PASSWORD)
+        self.ecr.enable_proxy(root / "ca")
+        self.ecr.start()
+        self.plugin_config = plugin_config(root)
+        self.plain = AwsHome(root / "home-plain", "")  # no [plugins] at all
+        self.plugin = AwsHome(root / "home-plugin", self.plugin_config)
+        self.helpers = self.home("helpers")
+        self._homes = 0
+
+    def close(self) -> None:
+        self.ecr.stop()
+        self.moto.stop()
+
+    def home(self, name: str) -> AwsHome:
+        return AwsHome(self.root / f"home-{name}", self.plugin_config)
+
+    def fresh_home(self) -> AwsHome:
+        """A new HOME: empty token caches for both helpers."""
+        self._homes += 1
+        return self.home(f"cold-{self._homes}")
+
+    def proxy_env(self) -> dict[str, str]:
+        """Real AWS hostnames, answered by FakeEcr through its HTTPS proxy; plain HTTP (such
+        as instance metadata, also disabled by AwsHome) goes to FakeEcr too, never out."""
+        return {**self.ecr.proxy_env(), "HTTP_PROXY": self.ecr.url, "http_proxy": self.ecr.url}
+
+    @property
+    def request_count(self) -> int:
+        return len(self.ecr.requests)
+
+
+def aws(label: str, cli: Path, home: AwsHome, *args: str, expect: str | None = None) -> Command:
+    return Command(f"{label}", [str(cli), *args], dict(home.env), str(home.root),
+                   expect_stdout=expect)
+
+
+def helper(label: str, executable: Path, home: AwsHome, env: dict[str, str]) -> Command:
+    return Command(label, [str(executable), "get"], {**home.env, **env}, str(home.root),
+                   input=REGISTRY, expect_stdout=PASSWORD)
+
+
+def interpreter_of(script: Path) -> Path:
+    """The Python a console script runs on (its shebang)."""
+    first = script.read_text(errors="replace").splitlines()[0]
+    if not first.startswith("#!"):
+        raise ValueError(f"{script} has no shebang")
+    return Path(first[2:].strip().split()[0])
+
+
+def available(path: Path) -> bool:
+    return path.exists() or shutil.which(str(path)) is not None
