@@ -31,38 +31,54 @@ def awscli_initialize(cli: Any) -> None:
 
 
 def _add_ecr2_command(command_table: dict, session: Any, **kwargs: Any) -> None:
-    command_table[COMMAND_NAME] = LazyCommand(session)
+    command_table[COMMAND_NAME] = LazyCommand(session, COMMAND_NAME, "ecr2", "Ecr2Command")
 
 
 class LazyCommand:
-    """Stands in the main command table until something actually uses ``ecr2``.
+    """Stands in a command table until something actually uses the command.
 
-    Every ``aws`` invocation builds the main command table; only invoking,
-    documenting or completing ``ecr2`` touches an attribute, which loads the
-    real command class.
+    Every ``aws`` invocation builds the main command table, and every ``aws
+    ecr2 ...`` builds the table of all ``ecr2`` subcommands; only invoking,
+    documenting or completing a command touches an attribute, which imports
+    and creates the real command (``awscli_ecr_login_ext.commands.<module>``).
+    The CLI sets ``lineage`` on table entries, which is kept without loading.
     """
 
-    name = COMMAND_NAME
+    def __init__(self, session: Any, name: str, module: str, class_name: str) -> None:
+        self.__dict__.update(_session=session, name=name, _module=module,
+                             _class_name=class_name, _command=None, _lineage=None)
 
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self._command: Any = None
+    @classmethod
+    def factory(cls, name: str, module: str, class_name: str) -> Any:
+        """A ``command_class`` for a BasicCommand's SUBCOMMANDS that loads lazily."""
+        return lambda session: cls(session, name, module, class_name)
 
     def _load(self) -> Any:
         if self._command is None:
-            from .commands.ecr2 import Ecr2Command
+            from importlib import import_module
 
-            self._command = Ecr2Command(self._session)
+            module = import_module(f"{__name__}.commands.{self._module}")
+            command = getattr(module, self._class_name)(self._session)
+            if self._lineage is not None:
+                command.lineage = self._lineage
+            self.__dict__["_command"] = command
         return self._command
+
+    @property
+    def lineage(self) -> list:
+        if self._command is not None:
+            return self._command.lineage
+        return self._lineage if self._lineage is not None else [self]
+
+    @lineage.setter
+    def lineage(self, value: list) -> None:
+        if self._command is not None:
+            self._command.lineage = value
+        else:
+            self.__dict__["_lineage"] = value
 
     def __call__(self, args: list, parsed_globals: Any) -> Any:
         return self._load()(args, parsed_globals)
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._load(), attribute)
-
-    def __setattr__(self, attribute: str, value: Any) -> None:
-        if attribute in ("_session", "_command"):
-            object.__setattr__(self, attribute, value)
-        else:
-            setattr(self._load(), attribute, value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +121,8 @@ def get_logins(source: TokenSource, registries: Sequence[Registry],
     if len(requests) == 1:
         tokens = [source.token_for(requests[0])]
     else:
+        from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
+
         with ThreadPoolExecutor(max_workers=min(8, len(requests))) as pool:
             tokens = list(pool.map(source.token_for, requests))
     by_request = dict(zip(requests, tokens))
