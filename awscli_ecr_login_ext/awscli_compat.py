@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,10 +110,73 @@ def redacted_logs() -> Iterator[list[str]]:
     for handler in handlers:
         handler.addFilter(log_filter)
     try:
-        yield secrets
+        with redacted_history(secrets):
+            yield secrets
     finally:
         for handler in handlers:
             handler.removeFilter(log_filter)
+
+
+def _scrub_text(text: str, secrets: list[str]) -> str:
+    text = _TOKEN_IN_BODY.sub(r"\1" + _REDACTED, text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, _REDACTED)
+    return text
+
+
+def _scrub_history_payload(value: Any, secrets: list[str]) -> Any:
+    """A copy of a history record's payload with tokens and known secrets replaced."""
+    if isinstance(value, str):
+        return _scrub_text(value, secrets)
+    if isinstance(value, (bytes, bytearray)):
+        raw = bytes(value)
+        try:
+            text, encoding = raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = raw.decode("latin-1"), "latin-1"
+        scrubbed = _scrub_text(text, secrets)
+        return raw if scrubbed == text else scrubbed.encode(encoding)
+    if isinstance(value, Mapping):
+        return {key: _REDACTED if key == "authorizationToken" and value[key]
+                else _scrub_history_payload(value[key], secrets) for key in value}
+    if isinstance(value, (list, tuple)):
+        return [_scrub_history_payload(item, secrets) for item in value]
+    return value
+
+
+@contextmanager
+def redacted_history(secrets: list[str]) -> Iterator[None]:
+    """Scrub tokens from what the CLI history (``cli_history = enabled``) records meanwhile.
+
+    botocore hands every API call, HTTP request and response (raw body
+    included) and parsed response to its global ``HistoryRecorder``, whose
+    handlers write them to ``~/.aws/cli/history/history.db``; logging filters
+    never see those records. While this is active, the recorder's ``record``
+    (shadowed on the instance, restored afterwards) passes on payloads with
+    every ``authorizationToken`` value and every string in ``secrets``
+    replaced by ``<redacted>``.
+    """
+    try:
+        from botocore.history import get_global_history_recorder
+    except ImportError:  # pragma: no cover - every supported CLI has it
+        yield
+        return
+    recorder = get_global_history_recorder()
+    shadowed = recorder.__dict__.get("record")
+    original = recorder.record
+
+    def record(event_type: str, payload: Any, source: str = "BOTOCORE") -> None:
+        original(event_type, _scrub_history_payload(payload, secrets), source)
+
+    recorder.record = record
+    try:
+        yield
+    finally:
+        if shadowed is None:
+            del recorder.record
+        else:
+            recorder.record = shadowed
 
 
 def display(session: Any, parsed_globals: Any, command_name: str, result: dict) -> None:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from .. import LazyCommand
 from ..awscli_compat import missing_subcommand_error
 from .base import Ecr2BasicCommand, doc_file
-from .get_login import GetLoginCommand
-from .get_login_password import GetLoginPasswordCommand
 
 
 class Ecr2Command(Ecr2BasicCommand):
     NAME = "ecr2"
     SUMMARY = "Amazon ECR registry credentials for container clients"
     DESCRIPTION = doc_file("_description.rst")
+    # Only the subcommand that runs is imported: `aws ecr2 get-login-password`
+    # must not pay for login, configure-docker or cache.
     SUBCOMMANDS: ClassVar[list[dict]] = [
-        {"name": GetLoginPasswordCommand.NAME, "command_class": GetLoginPasswordCommand},
-        {"name": GetLoginCommand.NAME, "command_class": GetLoginCommand},
+        {"name": name, "command_class": LazyCommand.factory(name, module, class_name)}
+        for name, module, class_name in (
+            ("get-login-password", "get_login_password", "GetLoginPasswordCommand"),
+            ("get-login", "get_login", "GetLoginCommand"),
+            ("login", "login", "LoginCommand"),
+            ("configure-docker", "configure_docker", "ConfigureDockerCommand"),
+            ("cache", "cache", "CacheCommand"),
+        )
     ]
 
     def _run_main(self, parsed_args: Any, parsed_globals: Any) -> int:
