@@ -268,3 +268,12 @@ def test_completion_lists_ecr2(aws_home, cli, tmp_path):
     assert "ecr2" in complete("aws ec")
     assert {"get-login-password", "get-login"} <= set(complete("aws ecr2 "))
     assert {"--registry", "--registry-ids", "--public"} <= set(complete("aws ecr2 get-login --"))
+
+
+def test_repeated_selector_flags_add_up(aws_home, cli, endpoint):
+    result = aws_home.run(cli, "ecr2", "get-login", "--endpoint-url", endpoint.url,
+                          "--registry", US, "--registry", EU,
+                          "--registry-ids", "210987654321", "--registry-ids", "123456789012",
+                          "--query", "Logins[].Registry", "--output", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [US, EU, EU_OTHER, EU]

@@ -22,7 +22,8 @@ from ..selection import (
 
 SELECTOR_ARGS = [
     {
-        "name": "registry", "nargs": "+", "no_paramfile": True,
+        # "extend": `--registry a --registry b` keeps both, like `--registry a b`
+        "name": "registry", "nargs": "+", "action": "extend", "no_paramfile": True,
         "help_text": (
             "<p>Registries to get credentials for: hostnames, URIs or image references, such "
             "as <code>123456789012.dkr.ecr.eu-west-1.amazonaws.com</code>, "
@@ -36,7 +37,7 @@ SELECTOR_ARGS = [
             "read.</p>"),
     },
     {
-        "name": "registry-ids", "nargs": "+",
+        "name": "registry-ids", "nargs": "+", "action": "extend",
         "help_text": ("<p>12-digit AWS account IDs whose private registries in the configured "
                       "Region you want credentials for.</p>"),
     },
