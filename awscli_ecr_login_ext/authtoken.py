@@ -8,13 +8,45 @@ colon separates the two parts (as the CLI v1 ``get-login`` did).
 from __future__ import annotations
 
 import binascii
-from base64 import b64decode
-from collections import namedtuple
+import sys
 
 from .errors import Ecr2Error
 
-# collections.namedtuple, not typing.NamedTuple: the helper's hit path avoids importing typing.
-Credentials = namedtuple("Credentials", "username password")
+# The credential helper decodes a token on every pull and push, so this module imports neither
+# base64 (it imports re) nor collections (namedtuple): see _b64decode and the tuple classes.
+
+
+class Credentials(tuple):
+    """``(username, password)``, also as attributes; the repr never shows the password."""
+
+    __slots__ = ()
+    _fields = ("username", "password")
+
+    def __new__(cls, username: str, password: str):
+        return tuple.__new__(cls, (username, password))
+
+    def __getnewargs__(self) -> tuple:
+        return tuple(self)
+
+    @property
+    def username(self) -> str:
+        return self[0]
+
+    @property
+    def password(self) -> str:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self[0]!r}, password=<redacted>)"
+
+
+def _b64decode(data: bytes) -> bytes:
+    """``base64.b64decode(data, validate=True)``."""
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(data, strict_mode=True)  # what b64decode calls since 3.11
+    from base64 import b64decode
+
+    return b64decode(data, validate=True)
 
 
 class MalformedTokenError(Ecr2Error):
@@ -27,7 +59,7 @@ def decode_token(token: object) -> Credentials:
         raise MalformedTokenError(
             "The ECR service returned no authorization token.")
     try:
-        decoded = b64decode(token.encode("ascii"), validate=True).decode("utf-8")
+        decoded = _b64decode(token.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         raise MalformedTokenError(
             "The ECR service returned an authorization token that is not valid base64."
@@ -40,8 +72,34 @@ def decode_token(token: object) -> Credentials:
     return Credentials(username, password)
 
 
-# expires_at in epoch seconds
-Authorization = namedtuple("Authorization", "token expires_at proxy_endpoint")
+class Authorization(tuple):
+    """``(token, expires_at, proxy_endpoint)`` of one GetAuthorizationToken answer, also as
+    attributes; expires_at in epoch seconds. The repr never shows the token."""
+
+    __slots__ = ()
+    _fields = ("token", "expires_at", "proxy_endpoint")
+
+    def __new__(cls, token: str, expires_at: float, proxy_endpoint: str | None):
+        return tuple.__new__(cls, (token, expires_at, proxy_endpoint))
+
+    def __getnewargs__(self) -> tuple:
+        return tuple(self)
+
+    @property
+    def token(self) -> str:
+        return self[0]
+
+    @property
+    def expires_at(self) -> float:
+        return self[1]
+
+    @property
+    def proxy_endpoint(self) -> str | None:
+        return self[2]
+
+    def __repr__(self) -> str:
+        return (f"Authorization(token=<redacted>, expires_at={self[1]!r}, "
+                f"proxy_endpoint={self[2]!r})")
 
 
 class MalformedResponseError(Ecr2Error):

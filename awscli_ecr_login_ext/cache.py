@@ -39,17 +39,20 @@ the API. A crashed holder's lock is released by the OS; a hung holder is waited 
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
-import math
 import os
 import stat
 import sys
 import time
-from dataclasses import dataclass, field
 
 from .errors import Ecr2Error
-from .identity import Identity, expand_user
+from .identity import Identity, canonical_json, expand_user, sha256
+
+# The credential helper reads an entry on every pull and push: that path imports no json (it
+# imports re), math, hashlib or dataclasses; see _loads, canonical_json and identity.sha256.
+try:
+    from _json import make_scanner as _make_scanner  # json.loads' own C scanner
+except ImportError:  # not CPython: json.loads reads every entry
+    _make_scanner = None
 
 # typing.TYPE_CHECKING without importing typing (a few ms the credential helper need not pay).
 TYPE_CHECKING = False
@@ -79,18 +82,58 @@ class CacheError(Ecr2Error):
     """The cache cannot be used safely; the message is one user-facing line."""
 
 
-@dataclass(frozen=True)
+_KEY_FIELDS = ("partition", "region", "variant", "public", "identity", "endpoint_url")
+
+
 class CacheKey:
+    """What a cache entry is for. Immutable; compares, hashes and prints by its fields."""
+
+    __slots__ = _KEY_FIELDS
+    __match_args__ = _KEY_FIELDS
+
     partition: str
     region: str
     variant: str
     public: bool
     identity: Identity
-    endpoint_url: str | None = None
+    endpoint_url: str | None
 
-    def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"unknown endpoint variant {self.variant!r}")
+    def __init__(self, partition: str, region: str, variant: str, public: bool,
+                 identity: Identity, endpoint_url: str | None = None) -> None:
+        init = object.__setattr__
+        init(self, "partition", partition)
+        init(self, "region", region)
+        init(self, "variant", variant)
+        init(self, "public", public)
+        init(self, "identity", identity)
+        init(self, "endpoint_url", endpoint_url)
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown endpoint variant {variant!r}")
+
+    def _astuple(self) -> tuple:
+        return (self.partition, self.region, self.variant, self.public, self.identity,
+                self.endpoint_url)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_KEY_FIELDS, self._astuple()))
+        return f"{self.__class__.__qualname__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: CacheKey is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: CacheKey is immutable")
+
+    def __reduce__(self) -> tuple:
+        return (self.__class__, self._astuple())
 
     def _match_fields(self) -> dict:
         # identity_label is informational only: the key is what identifies.
@@ -113,16 +156,57 @@ class CacheKey:
         doc = self._match_fields()
         # The format version is hashed in so a future format never fights over the same file.
         doc["version"] = FORMAT_VERSION
-        canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        return hashlib.sha256(canonical.encode("ascii")).hexdigest() + ".json"
+        # canonical_json is json.dumps(doc, sort_keys=True, separators=(",", ":"),
+        # ensure_ascii=True), text for text.
+        return sha256(canonical_json(doc).encode("ascii")).hexdigest() + ".json"
 
 
-@dataclass(frozen=True)
+_TOKEN_FIELDS = ("token", "expires_at", "fetched_at", "proxy_endpoint")
+
+
 class CachedToken:
-    token: str = field(repr=False)  # keep it out of reprs, tracebacks and logs
+    """A token and its times. Immutable; compares and hashes by its fields; its repr never
+    shows the token (keep it out of reprs, tracebacks and logs)."""
+
+    __slots__ = _TOKEN_FIELDS
+    __match_args__ = _TOKEN_FIELDS
+
+    token: str
     expires_at: float
     fetched_at: float
     proxy_endpoint: str | None
+
+    def __init__(self, token: str, expires_at: float, fetched_at: float,
+                 proxy_endpoint: str | None) -> None:
+        init = object.__setattr__
+        init(self, "token", token)
+        init(self, "expires_at", expires_at)
+        init(self, "fetched_at", fetched_at)
+        init(self, "proxy_endpoint", proxy_endpoint)
+
+    def _astuple(self) -> tuple:
+        return (self.token, self.expires_at, self.fetched_at, self.proxy_endpoint)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(expires_at={self.expires_at!r}, "
+                f"fetched_at={self.fetched_at!r}, proxy_endpoint={self.proxy_endpoint!r})")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: CachedToken is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: CachedToken is immutable")
+
+    def __reduce__(self) -> tuple:
+        return (self.__class__, self._astuple())
 
     @property
     def lifetime(self) -> float:
@@ -155,6 +239,8 @@ class TokenCache:
         else:
             self.directory = os.path.abspath(os.fspath(directory))
         if min_ttl is not None:
+            import math  # only with a min_ttl: not on every helper run
+
             min_ttl = float(min_ttl)
             if math.isnan(min_ttl):
                 raise ValueError("min_ttl must be a number")
@@ -220,6 +306,8 @@ class TokenCache:
             "fetched_at": token.fetched_at,
             "proxy_endpoint": token.proxy_endpoint,
         }
+        import json  # a put follows a fetch: not the hit path
+
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         try:
             self._ensure_directory()
@@ -420,7 +508,7 @@ class TokenCache:
                 os.close(fd)
         if reason is None:
             try:
-                doc = json.loads(data)
+                doc = _loads(data)
             except (ValueError, RecursionError):
                 reason = "it is not valid JSON (corrupt or truncated)"
             else:
@@ -568,7 +656,46 @@ def _is_entry_name(name: str) -> bool:
 def _is_time(value: object) -> bool:
     if type(value) is int:
         return -(2**53) <= value <= 2**53  # JSON allows huge ints; float() would overflow
-    return type(value) is float and math.isfinite(value)
+    # math.isfinite without importing math: inf - inf and nan - nan are NaN, never 0.0.
+    return type(value) is float and value - value == 0.0
+
+
+class _DecoderSettings:
+    """json.loads' defaults, as the attributes its C scanner reads from a JSONDecoder."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {
+        "-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan"),
+    }.__getitem__
+
+
+_scan = _make_scanner(_DecoderSettings()) if _make_scanner is not None else None
+
+
+def _loads(data: bytes) -> object:
+    """``json.loads(data)``, without importing json for a well-formed entry.
+
+    An entry is UTF-8 text of one JSON object: that is decoded and scanned here exactly as
+    json.loads does (its own C scanner, its default settings, only JSON whitespace after the
+    object). Anything else, or any failure, is handed to json.loads itself, so the result or
+    the exception is always json.loads' own.
+    """
+    if _scan is not None and data[:1] == b"{" and data[1:2] != b"\x00":
+        try:
+            # json.detect_encoding says "utf-8" for such bytes; json.loads uses surrogatepass.
+            text = data.decode("utf-8", "surrogatepass")
+            value, end = _scan(text, 0)
+        except Exception:  # noqa: BLE001 - json.loads below raises its own exception for it
+            end = None
+        if end is not None and not text[end:].strip(" \t\n\r"):
+            return value
+    import json
+
+    return json.loads(data)
 
 
 def _token_problem(token: object) -> str | None:

@@ -18,8 +18,12 @@ exception text, or in the argv/environment of anything.
 
 Speed is the product: the helper runs on every pull and push. The cache-hit path of ``get``
 imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``,
-``authtoken``) plus ``json``/``configparser``; ``logins`` (``concurrent.futures``) and
-awscli/botocore are imported only on a cache miss.
+``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
+``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no
+``json``, ``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or
+``typing``. ``logins`` (``concurrent.futures``) and awscli/botocore are imported only on a
+cache miss; ``json`` and ``configparser`` only for unusual files (see ``cache._loads`` and
+``identity._parse_plain_ini``).
 
 Choices made here:
 
@@ -113,7 +117,7 @@ class _Config:
         value = self.scoped.get("ecr2_cache_min_ttl", "").strip()
         if not value:
             return None
-        import math  # already loaded by cache.py
+        import math  # only when the setting is there
 
         try:
             number = float(value)
@@ -407,10 +411,7 @@ def handle(action, stdin="", environ=None):
                 return 1, NOT_FOUND + "\n", ""
             username, password = found
             secrets.append(password)
-            import json
-
-            out = json.dumps({"ServerURL": server_url, "Username": username,
-                              "Secret": password}) + "\n"
+            out = _credentials_json(server_url, username, password) + "\n"
             return 0, out, _warnings(helper, secrets)
         if action == "list":
             import json
@@ -427,6 +428,22 @@ def handle(action, stdin="", environ=None):
         # Docker shows a failing helper's stdout ("error getting credentials - ...
         # out: `...`"), the protocol's error channel; stderr keeps it for humans.
         return 1, line, warnings + line
+
+
+def _credentials_json(server_url, username, password):
+    """``json.dumps({"ServerURL": server_url, "Username": username, "Secret": password})``,
+    without importing json (it imports re) when its C string encoder is there."""
+    try:
+        from _json import encode_basestring_ascii as encode
+    except ImportError:
+        encode = None
+    if encode is None or not (
+            type(server_url) is type(username) is type(password) is str):
+        import json
+
+        return json.dumps({"ServerURL": server_url, "Username": username, "Secret": password})
+    return (f'{{"ServerURL": {encode(server_url)}, "Username": {encode(username)}, '
+            f'"Secret": {encode(password)}}}')
 
 
 def _warnings(helper, secrets):

@@ -48,10 +48,22 @@ unreadable or malformed file counts as empty: computing an identity never raises
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass
+
+# The credential helper imports this module on every pull and push, so it avoids what costs
+# start-up time there: hashlib (OpenSSL: ~4 ms, ~4 MiB), json and configparser (both import
+# re), dataclasses. CPython's built-in SHA-256 gives the same digests as OpenSSL's.
+try:
+    from _sha256 import sha256  # CPython <= 3.11
+except ImportError:
+    try:
+        from _sha2 import sha256  # CPython >= 3.12
+    except ImportError:
+        from hashlib import sha256
+try:
+    from _json import encode_basestring_ascii as _encode_string  # what json.dumps uses
+except ImportError:  # not CPython: canonical_json leaves it all to the json module
+    _encode_string = None
 
 # typing.TYPE_CHECKING without importing typing (a few ms the credential helper need not pay).
 TYPE_CHECKING = False
@@ -64,13 +76,42 @@ _SECRET_OPTIONS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_
 _HASHED_OPTIONS = frozenset({"aws_access_key_id"})
 
 
-@dataclass(frozen=True)
 class Identity:
     """``key``: stable opaque string for cache keys, never a secret in clear.
-    ``label``: human-readable, "profile:NAME" or "env:<8 hex digits>"."""
+    ``label``: human-readable, "profile:NAME" or "env:<8 hex digits>".
+
+    Immutable; compares and hashes by both fields.
+    """
+
+    __slots__ = ("key", "label")
+    __match_args__ = ("key", "label")
 
     key: str
     label: str
+
+    def __init__(self, key: str, label: str) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "label", label)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.key, self.label) == (other.key, other.label)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.label))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(key={self.key!r}, label={self.label!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Identity is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Identity is immutable")
+
+    def __reduce__(self) -> tuple:
+        return (self.__class__, (self.key, self.label))
 
 
 def identity_from_environment(
@@ -118,13 +159,72 @@ def identity_from_environment(
         "config": config_sections,
         "credentials": _scrub(creds[profile]) if profile in creds else None,
     }
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return Identity(key="profile:" + _sha256_hex(canonical), label="profile:" + profile)
+    return Identity(key="profile:" + _sha256_hex(canonical_json(document)),
+                    label="profile:" + profile)
 
 
 def _sha256_hex(text: str) -> str:
     # surrogatepass: undecodable bytes from files and odd environment strings must hash, not raise.
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def canonical_json(document: object) -> str:
+    """``json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)``.
+
+    Written out for what identity and cache keys hold (dicts with str keys, lists, str, int,
+    bool, None) with the json module's own C string encoder, because importing ``json`` also
+    imports ``re``; anything else goes to ``json.dumps`` itself. The result is the same text,
+    byte for byte: cache keys computed either way are interchangeable.
+    """
+    if _encode_string is not None:
+        parts: list[str] = []
+        try:
+            _encode(document, parts.append)
+        except (_NotPlain, RecursionError):
+            pass  # json.dumps decides (and raises what it raises)
+        else:
+            return "".join(parts)
+    import json
+
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _encode(value: object, out) -> None:
+    kind = type(value)
+    if kind is str:
+        out(_encode_string(value))
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif kind is int:
+        out(int.__repr__(value))
+    elif kind is dict:
+        if not all(type(key) is str for key in value):
+            raise _NotPlain
+        out("{")
+        for index, key in enumerate(sorted(value)):
+            if index:
+                out(",")
+            out(_encode_string(key))
+            out(":")
+            _encode(value[key], out)
+        out("}")
+    elif kind is list or kind is tuple:
+        out("[")
+        for index, item in enumerate(value):
+            if index:
+                out(",")
+            _encode(item, out)
+        out("]")
+    else:
+        raise _NotPlain
 
 
 def _scrub(items: dict[str, str]) -> list[list[str]]:
@@ -202,6 +302,9 @@ def _read_ini(path: str) -> dict[str, dict[str, str]]:
             text = f.read().decode("utf-8", "surrogateescape")
     except (OSError, ValueError):
         return {}
+    sections = _parse_plain_ini(text)
+    if sections is not None:
+        return sections
     import configparser
 
     parser = configparser.RawConfigParser(strict=False)
@@ -210,3 +313,59 @@ def _read_ini(path: str) -> dict[str, dict[str, str]]:
         return {section: dict(parser.items(section)) for section in parser.sections()}
     except Exception:  # noqa: BLE001 - any parse failure means "treat as empty", never raise
         return {}
+
+
+def _parse_plain_ini(text: str) -> dict[str, dict[str, str]] | None:
+    """What ``RawConfigParser(strict=False)`` reads from ``text`` (as ``_read_ini`` returns it),
+    for the plain files AWS config and credentials files are; None for anything else, which
+    configparser itself then reads.
+
+    configparser imports ``re`` (about 8 ms of the credential helper's start-up), so the common
+    case is read here, following ``RawConfigParser._read`` (CPython 3.9-3.13) step by step with
+    its default settings: lines split on "\n" only (``io.StringIO``); a line whose stripped text
+    starts with "#" or ";" is a comment; a blank line adds an empty line to the value being read;
+    a line indented deeper than its option's line continues that option's value; "[NAME]" opens
+    section NAME (a repeated one is continued); otherwise "OPTION = VALUE" or "OPTION: VALUE",
+    split at the first "=" or ":", OPTION right-stripped and lower-cased, VALUE stripped; a
+    later value of the same option replaces the earlier one; a multi-line value is its lines
+    joined with "\n", right-stripped. Everything else -- text before the first section, a line
+    that is neither header nor option (a parsing error), an empty option name, a "[DEFAULT]"
+    section (its options show in every section), a header with text after its "]" or a second
+    "]" -- is left to configparser. ``tests/test_identity.py`` checks this against configparser.
+    """
+    sections: dict[str, dict[str, list[str]]] = {}
+    section: dict[str, list[str]] | None = None
+    option = None  # the option whose value the following lines may continue
+    indent = 0  # the indentation of that option's line
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            if section is not None and option:
+                section[option].append("")
+            continue
+        if stripped[0] in "#;":
+            continue
+        depth = len(line) - len(line.lstrip())
+        if section is not None and option and depth > indent:
+            section[option].append(stripped)
+            continue
+        indent = depth
+        if stripped[0] == "[":
+            name = stripped[1:-1]
+            if stripped[-1] != "]" or not name or "]" in name or name == "DEFAULT":
+                return None
+            section = sections.setdefault(name, {})
+            option = None
+            continue
+        if section is None:
+            return None
+        equals, colon = stripped.find("="), stripped.find(":")
+        split = colon if equals < 0 or 0 <= colon < equals else equals
+        option = stripped[:split].rstrip().lower() if split > 0 else ""
+        if not option:
+            return None
+        section[option] = [stripped[split + 1 :].strip()]
+    return {
+        name: {key: "\n".join(lines).rstrip() for key, lines in options.items()}
+        for name, options in sections.items()
+    }

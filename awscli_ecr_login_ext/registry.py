@@ -1,14 +1,13 @@
 """The grammar of Amazon ECR registry hostnames.
 
 Pure standard library: this module must stay importable without awscli or botocore so that
-it can be used (and tested) on its own.
+it can be used (and tested) on its own. The credential helper's cache-hit path imports it, so
+it also imports no ``re``, ``ipaddress`` or ``dataclasses`` at load time: the grammar below is
+checked by hand (``tests/test_registry.py`` holds the regular expressions it is tested against),
+and ``ipaddress`` is imported only for numeric hosts.
 """
 
 from __future__ import annotations
-
-import ipaddress
-import re
-from dataclasses import dataclass, replace
 
 from .errors import Ecr2Error
 
@@ -39,24 +38,28 @@ _ALIASES_WHERE = " in ecr2_registry_aliases"
 # Keep messages readable when someone pastes a whole file into an argument.
 _MAX_QUOTED = 200
 
-_DIRECTION = r"(?:north|south|east|west|central|northeast|northwest|southeast|southwest)"
-_NUMBER = r"[1-9][0-9]?"
+_DIGITS = frozenset("0123456789")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+# What a lower-cased DNS label, an ECR region and an ECR domain suffix are made of.
+_LABEL_CHARS = _LOWER | _DIGITS | {"-"}
+_SUFFIX_CHARS = _LABEL_CHARS | {"."}
 
-# Region shape -> partition. Commercial regions never carry a qualifier, so anything with one
-# must belong to a known non-commercial partition.
-_REGION_PARTITIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (partition, re.compile(rf"{prefix}-{_DIRECTION}-{_NUMBER}"))
-    for partition, prefix in (
-        ("aws-us-gov", r"us-gov"),
-        ("aws-cn", r"cn"),
-        ("aws-iso", r"us-iso"),
-        ("aws-iso-b", r"us-isob"),
-        ("aws-iso-e", r"eu-isoe"),
-        ("aws-iso-f", r"us-isof"),
-        ("aws-eusc", r"eusc-[a-z]{2}"),
-        ("aws", r"(?!cn-|eusc-)[a-z]{2,3}"),
-    )
+# A region is PREFIX-DIRECTION-NUMBER, NUMBER being [1-9][0-9]?.
+_DIRECTIONS = frozenset(
+    {"north", "south", "east", "west", "central", "northeast", "northwest", "southeast",
+     "southwest"}
 )
+# Region prefix -> partition. Commercial regions ("aws") have a prefix of 2-3 lowercase letters
+# other than "cn"; aws-eusc's is "eusc-" plus 2 lowercase letters. Any other qualifier belongs to
+# a known non-commercial partition.
+_PREFIX_PARTITIONS = {
+    "us-gov": "aws-us-gov",
+    "cn": "aws-cn",
+    "us-iso": "aws-iso",
+    "us-isob": "aws-iso-b",
+    "eu-isoe": "aws-iso-e",
+    "us-isof": "aws-iso-f",
+}
 
 # (suffix, dualstack) -> partitions served under it. Dual-stack hosts use only the dual-stack
 # suffixes and standard hosts only the others; no dual-stack suffix is known for aws-eusc or
@@ -75,26 +78,23 @@ _SUFFIXES: dict[tuple[str, bool], tuple[str, ...]] = {
 
 _FIPS_PARTITIONS = frozenset({"aws", "aws-us-gov"})
 
-_PRIVATE_HOST = re.compile(
-    r"(?P<id>[0-9]{12})\."
-    r"(?P<service>dkr\.ecr|dkr-ecr)(?P<fips>-fips)?\."
-    r"(?P<region>[a-z0-9-]+)\."
-    r"(?P<suffix>[a-z0-9.-]+)"
+_REGISTRY_FIELDS = (
+    "name", "registry_id", "region", "partition", "fips", "dualstack", "public", "ecr_host",
 )
-
-_SCHEME = re.compile(r"https?://", re.IGNORECASE)
-_REGISTRY_ID = re.compile(r"[0-9]{12}")
-_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_PORT = re.compile(r"[1-9][0-9]{0,4}")
 
 
 class RegistryError(Ecr2Error, ValueError):
     """A value that is not a usable registry; the message is one user-facing line."""
 
 
-@dataclass(frozen=True)
 class Registry:
-    """An ECR registry as named by the user, together with the ECR identity behind it."""
+    """An ECR registry as named by the user, together with the ECR identity behind it.
+
+    Immutable; compares, hashes and prints by its fields.
+    """
+
+    __slots__ = _REGISTRY_FIELDS
+    __match_args__ = _REGISTRY_FIELDS
 
     name: str
     registry_id: str | None
@@ -104,6 +104,52 @@ class Registry:
     dualstack: bool
     public: bool
     ecr_host: str
+
+    def __init__(self, name: str, registry_id: str | None, region: str, partition: str,
+                 fips: bool, dualstack: bool, public: bool, ecr_host: str) -> None:
+        init = object.__setattr__
+        init(self, "name", name)
+        init(self, "registry_id", registry_id)
+        init(self, "region", region)
+        init(self, "partition", partition)
+        init(self, "fips", fips)
+        init(self, "dualstack", dualstack)
+        init(self, "public", public)
+        init(self, "ecr_host", ecr_host)
+
+    def _astuple(self) -> tuple:
+        return (self.name, self.registry_id, self.region, self.partition, self.fips,
+                self.dualstack, self.public, self.ecr_host)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_REGISTRY_FIELDS, self._astuple()))
+        return f"{self.__class__.__qualname__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Registry is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Registry is immutable")
+
+    def __reduce__(self) -> tuple:
+        return (self.__class__, self._astuple())
+
+    def _replace(self, **changes: object) -> Registry:
+        """A copy with some fields changed (like ``namedtuple._replace``)."""
+        fields = dict(zip(_REGISTRY_FIELDS, self._astuple()))
+        unknown = changes.keys() - fields.keys()
+        if unknown:
+            raise TypeError(f"Registry has no field {min(unknown)!r}")
+        fields.update(changes)
+        return self.__class__(**fields)
 
     @property
     def variant(self) -> str:
@@ -138,18 +184,39 @@ def _not_ecr(value: object, reason: str = "") -> RegistryError:
     )
 
 
+def _is_digits(text: str, least: int, most: int) -> bool:
+    """``[0-9]{least,most}``: ASCII digits only (str.isdigit also takes other scripts')."""
+    return least <= len(text) <= most and _DIGITS.issuperset(text)
+
+
+def _is_label(label: str) -> bool:
+    """``[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?``: a lower-case DNS label."""
+    return (
+        0 < len(label) <= 63
+        and _LABEL_CHARS.issuperset(label)
+        and label[0] != "-"
+        and label[-1] != "-"
+    )
+
+
 def _valid_hostname(host: str) -> bool:
     if not host or len(host) > 253:
         return False
     labels = host.split(".")
     if all(label.isdigit() for label in labels if label) or labels[-1].isdigit():
         # Looks numeric: only a dotted-quad IPv4 address is acceptable.
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            return False
-        return True
-    return all(_LABEL.fullmatch(label) for label in labels)
+        return _is_ipv4(labels)
+    return all(_is_label(label) for label in labels)
+
+
+def _is_ipv4(octets: list[str]) -> bool:
+    """Whether "."-separated ``octets`` are an IPv4 address as ``ipaddress.IPv4Address`` (Python
+    >= 3.9.5) takes one: four decimal numbers up to 255, without leading zeros. (ipaddress costs
+    the credential helper ~5 ms of start-up, and 127.0.0.1:5000 is a common alias name.)"""
+    return len(octets) == 4 and all(
+        _is_digits(octet, 1, 3) and (octet == "0" or octet[0] != "0") and int(octet) <= 255
+        for octet in octets
+    )
 
 
 def _split_host_port(hostport: str) -> tuple[str, str | None]:
@@ -161,6 +228,8 @@ def _split_host_port(hostport: str) -> tuple[str, str | None]:
         address = hostport[1:end]
         if "%" in address:
             raise ValueError("IPv6 zone identifiers are not supported")
+        import ipaddress
+
         try:
             ipaddress.IPv6Address(address)
         except ValueError:
@@ -177,7 +246,10 @@ def _split_host_port(hostport: str) -> tuple[str, str | None]:
             port = None
         if not _valid_hostname(host):
             raise ValueError("invalid host name")
-    if port is not None and not (_PORT.fullmatch(port) and int(port) <= 65535):
+    # [1-9][0-9]{0,4}, at most 65535
+    if port is not None and not (
+        _is_digits(port, 1, 5) and port[0] != "0" and int(port) <= 65535
+    ):
         raise ValueError("port must be a number from 1 to 65535")
     return host, port
 
@@ -192,9 +264,11 @@ def _host_port(value: object) -> tuple[str, str]:
     # Checked before lower-casing: some non-ASCII letters lower-case to ASCII ones.
     if not text.isascii():
         raise ValueError("non-ASCII characters")
-    scheme = _SCHEME.match(text)
-    if scheme:
-        text = text[scheme.end() :]
+    scheme = text[:8].lower()  # an http:// or https:// scheme, in any case
+    if scheme.startswith("https://"):
+        text = text[8:]
+    elif scheme.startswith("http://"):
+        text = text[7:]
     hostport = text.split("/", 1)[0].lower()
     if not hostport:
         raise ValueError("no host")
@@ -215,7 +289,7 @@ def host_of(value: str) -> str:
 
 def parse_registry_id(value: str) -> str:
     """Validate an AWS account id used as a registry id: exactly 12 ASCII digits."""
-    if not isinstance(value, str) or not _REGISTRY_ID.fullmatch(value):
+    if not isinstance(value, str) or not _is_digits(value, 12, 12):
         raise RegistryError(
             f"{_quote(value)} is not a valid registry id; expected 12 digits such as 123456789012"
         )
@@ -223,10 +297,30 @@ def parse_registry_id(value: str) -> str:
 
 
 def partition_of_region(region: str) -> str | None:
-    """The partition a region name belongs to, or None for a name of no known shape."""
-    for partition, pattern in _REGION_PARTITIONS:
-        if pattern.fullmatch(region):
-            return partition
+    """The partition a region name belongs to, or None for a name of no known shape.
+
+    A region is PREFIX-DIRECTION-NUMBER: DIRECTION one of north, south, east, west, central,
+    northeast, northwest, southeast, southwest; NUMBER 1-99 without a leading zero.
+    """
+    if not isinstance(region, str):
+        raise TypeError(f"a region is a string, not {type(region).__name__}")
+    parts = region.split("-")
+    if len(parts) < 3 or parts[-2] not in _DIRECTIONS:
+        return None
+    number = parts[-1]
+    if not (_is_digits(number, 1, 2) and number[0] != "0"):
+        return None
+    prefix = parts[:-2]
+    partition = _PREFIX_PARTITIONS.get("-".join(prefix))
+    if partition is not None:
+        return partition
+    if len(prefix) == 2 and prefix[0] == "eusc":
+        qualifier = prefix[1]
+        return "aws-eusc" if len(qualifier) == 2 and _LOWER.issuperset(qualifier) else None
+    if len(prefix) == 1:
+        name = prefix[0]
+        if 2 <= len(name) <= 3 and _LOWER.issuperset(name) and name != "cn":
+            return "aws"
     return None
 
 
@@ -256,6 +350,30 @@ def format_host(
     return f"{registry_id}.{service}{'-fips' if fips else ''}.{region}.{suffix}"
 
 
+def _private_host(host: str) -> tuple[str, bool, bool, str, str] | None:
+    """(registry id, fips, dualstack, region, suffix) of a private ECR host
+    ``ID.dkr.ecr[-fips].REGION.SUFFIX`` or ``ID.dkr-ecr[-fips].REGION.SUFFIX`` (dual-stack):
+    ID 12 digits, REGION of [a-z0-9-], SUFFIX of [a-z0-9.-]; None for anything else."""
+    registry_id, dot, rest = host[:12], host[12:13], host[13:]
+    if dot != "." or not _is_digits(registry_id, 12, 12):
+        return None
+    service = rest[:7]
+    if service not in ("dkr.ecr", "dkr-ecr"):
+        return None
+    rest = rest[7:]
+    fips = rest.startswith("-fips.")
+    if fips:
+        rest = rest[5:]
+    if not rest.startswith("."):
+        return None
+    region, dot, suffix = rest[1:].partition(".")
+    if not (
+        region and suffix and _LABEL_CHARS.issuperset(region) and _SUFFIX_CHARS.issuperset(suffix)
+    ):
+        return None
+    return registry_id, fips, service == "dkr-ecr", region, suffix
+
+
 def _identify(value: object) -> Registry:
     """Parse an ECR host, URI or image reference; raise ValueError with a short reason."""
     hostport, host = _host_port(value)
@@ -270,13 +388,10 @@ def _identify(value: object) -> Registry:
             public=True,
             ecr_host=host,
         )
-    match = _PRIVATE_HOST.fullmatch(host)
-    if not match:
+    parsed = _private_host(host)
+    if parsed is None:
         raise ValueError("")
-    region = match["region"]
-    suffix = match["suffix"]
-    dualstack = match["service"] == "dkr-ecr"
-    fips = match["fips"] is not None
+    registry_id, fips, dualstack, region, suffix = parsed
     partitions = _SUFFIXES.get((suffix, dualstack))
     if partitions is None:
         if (suffix, not dualstack) in _SUFFIXES:
@@ -292,7 +407,7 @@ def _identify(value: object) -> Registry:
         raise ValueError(f"no FIPS endpoints in partition {partition}")
     return Registry(
         name=hostport,
-        registry_id=match["id"],
+        registry_id=registry_id,
         region=region,
         partition=partition,
         fips=fips,
@@ -318,7 +433,7 @@ def _identify_alias(value: str) -> Registry:
     except ValueError as exc:
         reason = f": {exc}" if str(exc) else ""
         raise ValueError(f"target {_quote(target)} is not an Amazon ECR registry{reason}") from None
-    return replace(registry, name=alias)
+    return registry._replace(name=alias)
 
 
 def _alias_error(value: str, reason: str, where: str = "") -> RegistryError:

@@ -7,9 +7,6 @@ serves each distinct :class:`TokenRequest`, however many registries share it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-
 from .errors import Ecr2Error
 from .registry import (
     Registry,
@@ -22,21 +19,68 @@ from .registry import (
     partition_of_region,
 )
 
+# typing.TYPE_CHECKING without importing typing; collections.abc is imported only where used
+# at run time (the credential helper's hit path never needs it).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
-@dataclass(frozen=True)
+_VARIANTS = {(False, False): "standard", (True, False): "fips", (False, True): "dualstack",
+             (True, True): "fips-dualstack"}
+_REQUEST_FIELDS = ("partition", "region", "fips", "dualstack", "public")
+
+
 class TokenRequest:
-    """One GetAuthorizationToken call: where it goes and which service answers it."""
+    """One GetAuthorizationToken call: where it goes and which service answers it.
+
+    Immutable; compares, hashes and prints by its fields.
+    """
+
+    __slots__ = _REQUEST_FIELDS
+    __match_args__ = _REQUEST_FIELDS
 
     partition: str
     region: str
-    fips: bool = False
-    dualstack: bool = False
-    public: bool = False
+    fips: bool
+    dualstack: bool
+    public: bool
+
+    def __init__(self, partition: str, region: str, fips: bool = False, dualstack: bool = False,
+                 public: bool = False) -> None:
+        init = object.__setattr__
+        init(self, "partition", partition)
+        init(self, "region", region)
+        init(self, "fips", fips)
+        init(self, "dualstack", dualstack)
+        init(self, "public", public)
+
+    def _astuple(self) -> tuple:
+        return (self.partition, self.region, self.fips, self.dualstack, self.public)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_REQUEST_FIELDS, self._astuple()))
+        return f"{self.__class__.__qualname__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: TokenRequest is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: TokenRequest is immutable")
+
+    def __reduce__(self) -> tuple:
+        return (self.__class__, self._astuple())
 
     @property
     def variant(self) -> str:
-        return {(False, False): "standard", (True, False): "fips", (False, True): "dualstack",
-                (True, True): "fips-dualstack"}[(self.fips, self.dualstack)]
+        return _VARIANTS[(self.fips, self.dualstack)]
 
     @property
     def service(self) -> str:
@@ -57,6 +101,10 @@ def aliases_from_config(value: object) -> dict[str, Registry]:
     """``ecr2_registry_aliases`` as the CLI hands it over: a nested mapping, or raw text."""
     if not value:
         return {}
+    if isinstance(value, str):  # from the config file as text: the credential helper's case
+        return parse_aliases(value)
+    from collections.abc import Mapping
+
     if isinstance(value, Mapping):
         value = "\n".join(f"{name} = {host}" for name, host in value.items())
     if not isinstance(value, str):

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import copy
 import json
 import os
+import pickle
 import stat
 import subprocess
 import sys
@@ -13,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.cache import CachedToken, CacheError, CacheKey, TokenCache
+from awscli_ecr_login_ext.cache import CachedToken, CacheError, CacheKey, TokenCache, _loads
 from awscli_ecr_login_ext.identity import Identity
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -672,3 +674,87 @@ def test_arbitrary_field_values_never_raise(tmp_path, clock):
         cache.entries()
 
     check()
+
+
+# -- the hit path without json, hashlib or dataclasses ------------------------------------------
+
+
+def test_filenames_are_those_of_earlier_versions():
+    """Pinned: entries written by earlier versions (json.dumps + hashlib) keep being found."""
+    key = CacheKey("aws", "eu-west-1", "fips-dualstack", False,
+                   Identity("profile:abc", "profile:dev"), "http://127.0.0.1:9/\u00e9")
+    assert key.filename() == "b617059c511d8b0ba74aead35e85360b46236a6b7e126d3e22d050a283b169f9.json"
+    key = CacheKey("aws", "us-east-1", "standard", True, Identity("env:\u2028x", "env:x"))
+    assert key.filename() == "8d996827a8e4361aa37e3b565c30b8de5f2b0481b883ed51c815be3710bb95c5.json"
+
+
+ENTRYISH = st.one_of(
+    st.binary(max_size=200),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda children: st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=5), children, max_size=4),
+        max_leaves=15,
+    ).map(lambda doc: json.dumps({"doc": doc}).encode()),
+    st.tuples(
+        st.sampled_from([b'{"a": 1}', b'{"a": NaN, "b": -Infinity}', b"{}", b'{"\\ud800": "x"}',
+                         b'{"a": 1} ', b'{"a": 1}\n\t\r', b'{"a": 1}\x0c', b'{"a": 1}}',
+                         b'{"a": 1e999}', b'{"a": [1, 2.5, true, null]}', b'{"a": "\xed\xa0\x80"}']),
+        st.sampled_from([b"", b" ", b"\x00", b"\xef\xbb\xbf", b"\xff", b"x", b"{"]),
+        st.booleans(),
+    ).map(lambda t: t[1] + t[0] if t[2] else t[0] + t[1]),
+)
+
+
+def _outcome(load, data):
+    try:
+        return "value", repr(load(data))
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return "raises", type(error), str(error)
+
+
+@settings(max_examples=500)
+@given(ENTRYISH)
+def test_entry_reader_is_json_loads(data):
+    assert _outcome(_loads, data) == _outcome(json.loads, data)
+
+
+def test_reading_an_entry_imports_no_json_hashlib_or_dataclasses(tmp_path):
+    cache = TokenCache(tmp_path / "cache", clock=lambda: NOW)
+    assert cache.put(make_key(), make_token())
+    code = textwrap.dedent(f"""
+        import sys
+        from awscli_ecr_login_ext.cache import CacheKey, TokenCache
+        from awscli_ecr_login_ext.identity import Identity
+        key = CacheKey("aws", "eu-west-1", "standard", False,
+                       Identity("profile:dev-hash", "profile:dev"))
+        token = TokenCache({str(tmp_path / "cache")!r}, clock=lambda: {NOW!r}).get(key)
+        print(token.token)
+        print(sorted(m for m in ("re", "json", "hashlib", "dataclasses", "math", "collections")
+                     if m in sys.modules))
+    """)
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                            check=True)
+    assert result.stdout.splitlines() == ["dG9rZW4=", "[]"]
+
+
+def test_key_and_token_are_immutable_values():
+    key, token = make_key(), make_token()
+    assert key == make_key() and hash(key) == hash(make_key())
+    assert key != make_key(endpoint_url="http://127.0.0.1:9") and len({key, make_key()}) == 1
+    assert token == make_token() and hash(token) == hash(make_token())
+    assert token != make_token(value="b3RoZXI=")
+    assert repr(key) == (
+        "CacheKey(partition='aws', region='eu-west-1', variant='standard', public=False, "
+        "identity=Identity(key='profile:dev-hash', label='profile:dev'), endpoint_url=None)")
+    assert repr(token) == (
+        f"CachedToken(expires_at={NOW + HOURS_12!r}, fetched_at={NOW!r}, "
+        "proxy_endpoint='https://123456789012.dkr.ecr.eu-west-1.amazonaws.com')")
+    for value in (key, token):
+        assert pickle.loads(pickle.dumps(value)) == value == copy.deepcopy(value)
+        with pytest.raises(AttributeError):
+            value.region = "x"  # type: ignore[misc]
+        with pytest.raises(AttributeError):
+            del value.expires_at
+    assert CacheKey("aws", "eu-west-1", "standard", False, ident()).endpoint_url is None

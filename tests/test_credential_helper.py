@@ -3,6 +3,7 @@ runs it, against the local fake ECR endpoint (AWS_ENDPOINT_URL) in a throwaway H
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import os
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from awscli_ecr_login_ext import __version__
 from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-from awscli_ecr_login_ext.credential_helper import NOT_FOUND, handle
+from awscli_ecr_login_ext.credential_helper import NOT_FOUND, _credentials_json, handle
 from awscli_ecr_login_ext.identity import identity_from_environment
 from tests.conftest import REPO, clean_environment, require, which
 
@@ -325,6 +326,40 @@ def test_hit_path_and_list_load_no_botocore(env, fake_ecr, action):
               or m in NOT_ON_THE_HIT_PATH]
     assert loaded == []
     assert len(fake_ecr.requests) == 1
+
+
+# What a warm `get` must not import: re (and so json, configparser, base64), OpenSSL's hashlib,
+# dataclasses, collections, typing. Run with -S so that only the helper's own imports count.
+SLOW_ON_THE_HIT_PATH = ("re", "json", "configparser", "base64", "hashlib", "_hashlib",
+                        "dataclasses", "inspect", "collections", "typing", "ipaddress", "enum",
+                        "functools", "math")
+LEAN_PROBE = """
+import sys
+from awscli_ecr_login_ext.credential_helper import main
+code = main(["get"])
+sys.stderr.write("\\nMODULES" + repr(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("stdin", [PRIVATE, ALIAS])
+def test_warm_get_imports_nothing_slow(env, fake_ecr, stdin):
+    run(env, "get", PRIVATE)
+    result = subprocess.run([sys.executable, "-S", "-c", LEAN_PROBE], input=stdin.encode(),
+                            capture_output=True, env={**env, "PYTHONPATH": str(REPO)},
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Secret"] == fake_ecr.password
+    modules = ast.literal_eval(result.stderr.decode().split("MODULES", 1)[1])
+    assert [m for m in SLOW_ON_THE_HIT_PATH if m in modules] == []
+    assert len(fake_ecr.requests) == 1
+
+
+@settings(max_examples=200)
+@given(st.text(st.characters(exclude_categories=())), st.text(st.characters(exclude_categories=())))
+def test_credentials_json_is_json_dumps(url, password):
+    assert _credentials_json(url, "AWS", password) == json.dumps(
+        {"ServerURL": url, "Username": "AWS", "Secret": password})
 
 
 # -- never a traceback ---------------------------------------------------------------------

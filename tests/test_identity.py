@@ -1,13 +1,29 @@
 from __future__ import annotations
 
+import configparser
+import copy
 import hashlib
+import json
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.identity import Identity, expand_user, identity_from_environment
+from awscli_ecr_login_ext.identity import (
+    Identity,
+    _parse_plain_ini,
+    _read_ini,
+    canonical_json,
+    expand_user,
+    identity_from_environment,
+    sha256,
+)
+from tests.conftest import REPO
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
 
@@ -240,3 +256,145 @@ def test_lone_surrogates_do_not_raise(tmp_path):
     (tmp_path / ".aws" / "config").write_bytes(b"[profile \xff]\nregion = \xfe\n")
     assert identity_from_environment(environ).label == "profile:\ud800"
     assert identity_from_environment(environ, profile="\udcff").key.startswith("profile:")
+
+
+# -- what the credential helper's start-up avoids, checked against what it replaces -------------
+
+
+def test_keys_are_those_of_earlier_versions(tmp_path):
+    """Pinned: tokens cached by earlier versions (and by `aws ecr2 --cache`) keep being found."""
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "config").write_text(
+        "[profile dev]\nregion = eu-west-1\nsso_session = corp\n"
+        "role_arn = arn:aws:iam::123456789012:role/R\ns3 =\n  max_concurrent_requests = 10\n\n"
+        "  x = y\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+        "[default]\nregion = us-east-1\n")
+    (tmp_path / ".aws" / "credentials").write_text(
+        "[dev]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
+        "[default]\naws_access_key_id = AKIDEF\n")
+    home = tmp_path.resolve()
+    document = {
+        "version": 1,
+        "config_file": str(home / ".aws" / "config"),
+        "credentials_file": str(home / ".aws" / "credentials"),
+        "profile": "dev",
+        "config": {
+            "profile dev": sorted([
+                ["region", "eu-west-1"], ["sso_session", "corp"],
+                ["role_arn", "arn:aws:iam::123456789012:role/R"],
+                ["s3", "\nmax_concurrent_requests = 10\n\nx = y"]]),
+            "sso-session corp": [["sso_start_url", "https://example.awsapps.com/start"]],
+        },
+        "credentials": [["aws_access_key_id",
+                         "sha256:" + hashlib.sha256(b"AKIAEXAMPLE").hexdigest()]],
+    }
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    expected = "profile:" + hashlib.sha256(canonical.encode()).hexdigest()
+    assert identity_from_environment({"HOME": str(tmp_path)}, "dev").key == expected
+    env_key = identity_from_environment({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE\ud800\u00e9"}).key
+    assert env_key == "env:fd0451907e9b10dc99bfa1adbb9d95f430d38182a992d3e4ca54506269feacfa"
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(st.characters(exclude_categories=())),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(st.characters(exclude_categories=()), max_size=5), children,
+                      max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(st.one_of(JSONISH, st.floats(), st.tuples(st.integers(), st.text())))
+def test_canonical_json_is_json_dumps(value):
+    assert canonical_json(value) == json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def test_canonical_json_leaves_other_values_to_json_dumps():
+    def dumps(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+    for value in ({1: "int key"}, [1.5, float("nan")], {"a": (1, "x")}):
+        assert canonical_json(value) == dumps(value)
+    for value in ({1: "int key", "a": None}, {"x": {1, 2}}, object()):
+        with pytest.raises(TypeError):
+            dumps(value)
+        with pytest.raises(TypeError):
+            canonical_json(value)
+
+
+@given(st.binary(max_size=300))
+def test_sha256_is_hashlibs(data):
+    assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+# Lines of the files AWS tools write and read, and of what trips INI readers up: indentation
+# and blanks of every kind (Unicode whitespace included), comments, both delimiters, repeated
+# sections and options, text before the first section, headers with text after "]".
+_PLAIN_LINES = st.sampled_from([
+    "[default]", "[profile dev]", "[ profile x ]", "[a[b]", "[a]b]", "[a] x", "[]", "[",
+    "[DEFAULT]", "[sso-session corp]", "k = v", "k: v", "k : v = w", "K=V", "a =", "a:", "= x",
+    ": x", "x", "# c", "; c", "x = y:z", "aws_access_key_id = AKIA", "\u00c9T\u00c9 = \u00e9",
+    "key\u2028 = v", "a = b\r", "\udcff = \udcfe", "k = # not a comment", "region = eu-west-1",
+    "ecr2_registry_aliases =", "127.0.0.1:5000 = 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+])
+_BLANKS = st.sampled_from([" ", "\t", "  ", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0",
+                           "\u2003", "\u3000", "\u200b", "\ufeff", "\r", ""])
+_PLAIN_FILES = st.lists(
+    st.tuples(st.lists(_BLANKS, max_size=3).map("".join), _PLAIN_LINES | _BLANKS | st.text(),
+              _BLANKS).map("".join),
+    max_size=14,
+).map("\n".join)
+
+
+def _configparser_read(text):
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return {}
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_PLAIN_FILES, _PLAIN_FILES.map(lambda text: "[default]\n" + text)))
+@example("[default]\ns3 =\n  max = 10\n\n  # comment\n  x = y\n\n\nregion = a\n")
+@example("[default]\na = 1\n[default]\na = 2\nb = 3\n")
+def test_plain_ini_reader_is_configparser(text):
+    fast = _parse_plain_ini(text)
+    if fast is not None:  # None: configparser reads it
+        assert fast == _configparser_read(text)
+
+
+def test_plain_ini_reader_leaves_the_unusual_to_configparser():
+    for text in ("k = v\n[default]\n", "[DEFAULT]\nk = v\n[default]\n", "[default]\nnovalue\n",
+                 "[default]\n= v\n", "[a]b]\n", "[a] x\n", "\ufeff[default]\n"):
+        assert _parse_plain_ini(text) is None
+
+
+def test_read_ini_imports_configparser_only_for_unusual_files(tmp_path):
+    plain, unusual = tmp_path / "plain", tmp_path / "unusual"
+    plain.write_text("[default]\nregion = eu-west-1\ns3 =\n  x = 1\n")
+    unusual.write_text("[DEFAULT]\nregion = eu-west-1\n[profile dev]\n")
+    assert _read_ini(str(unusual)) == {"profile dev": {"region": "eu-west-1"}}
+    code = (f"import sys; from awscli_ecr_login_ext.identity import _read_ini; "
+            f"print(_read_ini({str(plain)!r})); "
+            "print(sorted(m for m in ('re', 'configparser', 'json', 'hashlib', 'dataclasses') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(REPO)}, check=True)
+    assert result.stdout.splitlines() == [
+        "{'default': {'region': 'eu-west-1', 's3': '\\nx = 1'}}", "[]"]
+
+
+def test_identity_is_an_immutable_value():
+    one, same = Identity("profile:k", "profile:dev"), Identity(key="profile:k", label="profile:dev")
+    assert one == same and hash(one) == hash(same) and one != Identity("profile:k", "profile:x")
+    assert one != ("profile:k", "profile:dev")
+    assert repr(one) == "Identity(key='profile:k', label='profile:dev')"
+    assert pickle.loads(pickle.dumps(one)) == one == copy.deepcopy(one)
+    with pytest.raises(AttributeError):
+        one.key = "other"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del one.label

@@ -1,20 +1,34 @@
 from __future__ import annotations
 
+import copy
+import ipaddress
+import pickle
+import re
+import subprocess
+import sys
+
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from awscli_ecr_login_ext.registry import (
     EXAMPLE_HOST,
     Registry,
     RegistryError,
+    _is_ipv4,
+    _is_label,
+    _private_host,
+    _split_host_port,
+    _valid_hostname,
     format_host,
     host_of,
     is_ecr_host,
     parse_aliases,
     parse_registry,
     parse_registry_id,
+    partition_of_region,
 )
+from tests.conftest import REPO
 
 ID = "123456789012"
 STD = f"{ID}.dkr.ecr.us-east-1.amazonaws.com"
@@ -544,3 +558,186 @@ def test_parse_aliases_raises_only_registry_error(text: str) -> None:
         assert isinstance(aliases, dict)
         for name, registry in aliases.items():
             assert registry.name == name
+
+
+# -- the hand-written grammar against the regular expressions it replaces -----------------------
+# registry.py imports no `re` (the credential helper's start-up); these are the expressions the
+# grammar was first written with, kept here as the specification.
+
+_DIRECTION = r"(?:north|south|east|west|central|northeast|northwest|southeast|southwest)"
+_NUMBER = r"[1-9][0-9]?"
+_REGION_RES = tuple(
+    (partition, re.compile(rf"{prefix}-{_DIRECTION}-{_NUMBER}"))
+    for partition, prefix in (
+        ("aws-us-gov", r"us-gov"),
+        ("aws-cn", r"cn"),
+        ("aws-iso", r"us-iso"),
+        ("aws-iso-b", r"us-isob"),
+        ("aws-iso-e", r"eu-isoe"),
+        ("aws-iso-f", r"us-isof"),
+        ("aws-eusc", r"eusc-[a-z]{2}"),
+        ("aws", r"(?!cn-|eusc-)[a-z]{2,3}"),
+    )
+)
+_PRIVATE_HOST_RE = re.compile(
+    r"(?P<id>[0-9]{12})\."
+    r"(?P<service>dkr\.ecr|dkr-ecr)(?P<fips>-fips)?\."
+    r"(?P<region>[a-z0-9-]+)\."
+    r"(?P<suffix>[a-z0-9.-]+)"
+)
+_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_PORT_RE = re.compile(r"[1-9][0-9]{0,4}")
+_SCHEME_RE = re.compile(r"https?://", re.IGNORECASE)
+
+_REGION_WORDS = ["us", "gov", "cn", "eusc", "de", "iso", "isob", "eu", "isoe", "isof", "ap",
+                 "abc", "abcd", "a", "X", "é", "east", "northeast", "central", "1", "9", "10",
+                 "99", "100", "0", "01", "١", ""]
+REGIONISH = st.one_of(
+    st.lists(st.sampled_from(_REGION_WORDS), min_size=1, max_size=5).map("-".join),
+    st.text(max_size=20),
+)
+_HOST_PIECES = ["123456789012", "12345678901", ".", "dkr", "dkr.ecr", "dkr-ecr", "-fips", "-",
+                "us-east-1", "us-gov-west-1", "eusc-de-east-1", "amazonaws.com", "on.aws", "-x",
+                "a", "0", "é", "A", ":", "1.2.3.4", "[::1]", "/", "https://", "HTTP://"]
+HOSTLIKE = st.one_of(
+    st.lists(st.sampled_from(_HOST_PIECES), max_size=10).map("".join),
+    st.text(alphabet="0123456789abcdefkrs.-:/[]", max_size=60),
+    st.text(max_size=30),
+)
+
+
+def _region_by_re(region: str) -> str | None:
+    for partition, pattern in _REGION_RES:
+        if pattern.fullmatch(region):
+            return partition
+    return None
+
+
+@settings(max_examples=500)
+@given(REGIONISH)
+@example("us-gov-west-1")
+@example("eusc-de-east-1")
+@example("cn-north-1")
+@example("cnx-north-1")
+@example("eusc-east-1")
+@example("us-east-01")
+def test_partition_of_region_is_the_regular_grammar(region: str) -> None:
+    assert partition_of_region(region) == _region_by_re(region)
+
+
+@settings(max_examples=500)
+@given(HOSTLIKE)
+@example("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com")
+@example("123456789012.dkr-ecr-fipsx.us-east-1.on.aws")
+@example("123456789012.dkr.ecr.us-east-1.")
+def test_private_host_is_the_regular_grammar(host: str) -> None:
+    match = _PRIVATE_HOST_RE.fullmatch(host)
+    expected = None if match is None else (
+        match["id"], match["fips"] is not None, match["service"] == "dkr-ecr", match["region"],
+        match["suffix"])
+    assert _private_host(host) == expected
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(alphabet="abz09-.", max_size=70), st.text(max_size=10)))
+@example("a" * 63)
+@example("a" * 64)
+@example("-a")
+@example("a-")
+def test_label_is_the_regular_grammar(label: str) -> None:
+    assert _is_label(label) == bool(_LABEL_RE.fullmatch(label))
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(alphabet="0123456789", max_size=7), st.text(max_size=6)))
+@example("65535")
+@example("65536")
+@example("0")
+@example("٣")
+def test_port_is_the_regular_grammar(port: str) -> None:
+    expected = bool(_PORT_RE.fullmatch(port)) and int(port) <= 65535
+    try:
+        _split_host_port(f"example.com:{port}")
+    except ValueError:
+        assert not expected
+    else:
+        assert expected
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="hHtTpPsS:/x", max_size=10))
+def test_scheme_is_the_regular_grammar(prefix: str) -> None:
+    value = prefix + "example.com"
+    scheme = _SCHEME_RE.match(value)
+    rest = value[scheme.end():] if scheme else value
+    expected = rest.split("/", 1)[0].lower()
+    try:
+        assert host_of(value) == expected
+    except RegistryError:
+        with pytest.raises(ValueError):
+            _split_host_port(expected)
+
+
+@settings(max_examples=500)
+@given(st.one_of(
+    st.lists(st.sampled_from(["0", "00", "01", "1", "9", "10", "99", "127", "255", "256", "999",
+                              "1000", "", "٣", "a"]), min_size=1, max_size=6).map(".".join),
+    st.ip_addresses(v=4).map(str),
+))
+@example("127.0.0.1")
+@example("1.2.3.04")
+def test_ipv4_is_ipaddress(host: str) -> None:
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        expected = False
+    else:
+        expected = True
+    assert _is_ipv4(host.split(".")) == expected
+    if set(host) <= set("0123456789."):
+        assert _valid_hostname(host) == expected
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(alphabet="0123456789", max_size=14), st.text(max_size=13)))
+@example("١٢٣٤٥٦٧٨٩٠١٢")
+def test_registry_id_is_the_regular_grammar(value: str) -> None:
+    valid = bool(re.fullmatch(r"[0-9]{12}", value))
+    if valid:
+        assert parse_registry_id(value) == value
+    else:
+        with pytest.raises(RegistryError):
+            parse_registry_id(value)
+
+
+def test_parsing_a_name_imports_no_re_or_ipaddress() -> None:
+    code = ("import sys; from awscli_ecr_login_ext.registry import parse_registry; "
+            f"parse_registry({STD!r}); parse_registry('public.ecr.aws'); "
+            f"parse_registry('127.0.0.1:5000={STD}'); "
+            "print(sorted(m for m in ('re', 'ipaddress', 'dataclasses') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(REPO)}, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+# -- Registry: an immutable value ------------------------------------------------------------
+
+
+def test_registry_equality_hash_repr_and_copies() -> None:
+    one, same, other = parse_registry(STD), parse_registry(STD), parse_registry(STD + ":443")
+    assert one == same and hash(one) == hash(same)
+    assert one != other and len({one, same, other}) == 2
+    assert one != tuple(getattr(one, name) for name in Registry.__slots__)
+    assert repr(one) == (
+        f"Registry(name={STD!r}, registry_id='123456789012', region='us-east-1', "
+        f"partition='aws', fips=False, dualstack=False, public=False, ecr_host={STD!r})")
+    assert pickle.loads(pickle.dumps(one)) == one
+    assert copy.copy(one) == one and copy.deepcopy(one) == one
+    renamed = one._replace(name="127.0.0.1:5000")
+    assert renamed.name == "127.0.0.1:5000" and renamed.ecr_host == one.ecr_host
+    with pytest.raises(TypeError):
+        one._replace(nonsense=1)
+    with pytest.raises(AttributeError):
+        del one.name
+    with pytest.raises(AttributeError):
+        one.extra = 1  # type: ignore[attr-defined]
