@@ -67,6 +67,23 @@ def create_client(
     return create_client_from_parsed_globals(session, service, parsed_globals, overrides)
 
 
+def configured_endpoint_url(session: Any, service: str) -> str | None:
+    """The endpoint a client without --endpoint-url takes from AWS_ENDPOINT_URL* or the config.
+
+    Asked of botocore's own provider, so a cache entry is keyed by the endpoint the
+    client really calls; None where this botocore has no such setting (Debian's v2 2.9).
+    """
+    try:
+        from botocore.configprovider import ConfiguredEndpointProvider
+    except ImportError:
+        return None
+    if session.get_config_variable("ignore_configured_endpoint_urls"):
+        return None
+    return ConfiguredEndpointProvider(
+        full_config=session.full_config, scoped_config=session.get_scoped_config(),
+        client_name=service).provide()
+
+
 def require_signing(parsed_globals: Any) -> None:
     # Ecr2Error (exit 255 in both majors), the code the stock command exits
     # with for --no-sign-request, where it fails on the unsigned reply.

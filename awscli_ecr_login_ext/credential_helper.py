@@ -239,7 +239,7 @@ class _Helper:
             client_for=lambda req: _create_client(req, endpoint_url),
             cache=cache,
             identity=self.identity() if cache is not None else None,
-            endpoint_url=endpoint_url,
+            endpoint_for=lambda req: endpoint_url,
             warn=self.warnings.append,
         )
         # With a cache, token_for is the single-flight fetch with the degraded-service fallback.

@@ -62,7 +62,8 @@ class TokenSource:
     client_for: ClientFactory
     cache: TokenCache | None = None
     identity: Identity | None = None
-    endpoint_url: str | None = None
+    # The endpoint a request's client will call (None: the real AWS one); part of the cache key.
+    endpoint_for: Callable[[TokenRequest], str | None] = lambda request: None
     warn: Callable[[str], None] = lambda message: None
     on_secret: Callable[[str], None] = lambda secret: None
 
@@ -70,7 +71,7 @@ class TokenSource:
         if self.cache is None or self.identity is None:
             return None
         return CacheKey(request.partition, request.region, request.variant, request.public,
-                        self.identity, self.endpoint_url)
+                        self.identity, self.endpoint_for(request))
 
     def _call(self, request: TokenRequest) -> CachedToken:
         fetched_at = time.time()

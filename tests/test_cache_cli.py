@@ -15,7 +15,7 @@ import pytest
 
 from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache, default_cache_dir
 from awscli_ecr_login_ext.identity import identity_from_environment
-from tests.conftest import Cli, usage_exit_code
+from tests.conftest import CLIS, Cli, require, usage_exit_code
 
 PROFILE = "[default]\nregion = eu-west-1\n"
 CACHED_PASSWORD = "cached-password"
@@ -234,3 +234,24 @@ def test_world_writable_cache_dir_is_refused(aws_home, cli, fake_ecr, command):
     assert message == (f"Refusing to use the token cache directory {directory}: it is writable "
                        f"by other users (mode 0777). Run: chmod 700 {directory}")
     assert fake_ecr.requests == []
+
+
+# Only the v1 CLIs: Debian's v2 2.9 ignores AWS_ENDPOINT_URL, so its client would leave loopback.
+@pytest.mark.parametrize("cli", [c for c in CLIS if c.major == 1], ids=str)
+def test_cache_entries_are_keyed_by_the_endpoint_really_called(aws_home, cli, fake_ecr):
+    """AWS_ENDPOINT_URL moves the call, so it moves the key: a token is never served to the
+    wrong endpoint, and --endpoint-url X shares entries with AWS_ENDPOINT_URL=X."""
+    from tests.servers.fake_ecr import FakeEcr
+
+    require(cli.executable.exists(), f"AWS CLI {cli.label} not found")
+    args = ("ecr2", "get-login-password", "--cache")
+    first = aws_home.run(cli, *args, env={"AWS_ENDPOINT_URL": fake_ecr.url})
+    assert (first.returncode, first.stdout) == (0, fake_ecr.password + "\n"), first.stderr
+    same = aws_home.run(cli, *args, "--endpoint-url", fake_ecr.url)
+    assert same.stdout == first.stdout
+    assert len(fake_ecr.requests) == 1
+    with FakeEcr(password="other-endpoint-password") as other:
+        moved = aws_home.run(cli, *args, env={"AWS_ENDPOINT_URL": other.url})
+        assert (moved.returncode, moved.stdout) == (0, "other-endpoint-password\n"), moved.stderr
+        assert len(other.requests) == 1
+    assert len(fake_ecr.requests) == 1

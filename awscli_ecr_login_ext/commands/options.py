@@ -8,7 +8,13 @@ import sys
 import threading
 from typing import Any
 
-from ..awscli_compat import create_client, redacted_logs, require_signing, usage_error
+from ..awscli_compat import (
+    configured_endpoint_url,
+    create_client,
+    redacted_logs,
+    require_signing,
+    usage_error,
+)
 from ..cache import TokenCache
 from ..identity import identity_from_environment
 from ..logins import Login, TokenSource, get_logins
@@ -132,7 +138,8 @@ def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
         cache=cache,
         identity=identity_from_environment(os.environ, profile=parsed_globals.profile)
         if cache else None,
-        endpoint_url=parsed_globals.endpoint_url,
+        endpoint_for=lambda request: (parsed_globals.endpoint_url
+                                      or configured_endpoint_url(session, request.service)),
         warn=lambda message: print(message, file=sys.stderr),
         on_secret=secrets.append,
     )
