@@ -103,11 +103,14 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
     python = interpreter_of(HELPER)
     bare = Command("python -S -c pass", [str(python), "-S", "-c", "pass"], ours.env, ours.cwd)
     site = Command("python -c pass", [str(python), "-c", "pass"], ours.env, ours.cwd)
+    # What every pip console script runs before our code: site, then its template's imports.
+    launch = Command("python -c 'import re, sys'", [str(python), "-c", "import re, sys"],
+                     ours.env, ours.cwd)
     for command in (ours, go):  # fill both caches once, through the proxy
         runner.once(command)
     log("row 4: warm helper hits, ours and Go's, and the interpreter floors")
-    [vs_bare, vs_site, vs_go, bare_vs_go] = (
-        measured(ws, runner, bare, [ours], pairs)
+    [vs_bare, launch_vs_bare, vs_site, vs_go, bare_vs_go] = (
+        measured(ws, runner, bare, [ours, launch], pairs)
         + measured(ws, runner, site, [ours], pairs)
         + measured(ws, runner, go, [ours, bare], pairs))
     for pair in (vs_bare, vs_site, vs_go):
@@ -116,6 +119,7 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
                              "on a warm cache")
     return [
         Row(4, "Helper hit vs bare interpreter", "-", vs_bare, 1.25, HELPER_RSS_TARGET_MIB),
+        Row(4, "Floor: console-script launch vs bare interpreter", "-", launch_vs_bare),
         Row(4, "Helper hit vs interpreter with site", "-", vs_site),
         Row(4, "Helper hit vs Go helper", "-", vs_go, 1.5, HELPER_RSS_TARGET_MIB),
         Row(4, "Floor: bare interpreter vs Go helper", "-", bare_vs_go),

@@ -230,16 +230,15 @@ def test_a_corrupt_file_is_an_error_and_left_untouched(aws_home, cli):
 # -- through the credential helper, with real skopeo ----------------------------------------
 
 
-def test_skopeo_reads_through_the_credential_helper(aws_home, tmp_path):
-    """configure-docker --containers-auth, then skopeo asks docker-credential-ecr2 for the
-    registry (mapped by ecr2_registry_aliases) and no password lands in any file."""
+def test_skopeo_and_podman_pull_through_the_credential_helper(aws_home, tmp_path):
+    """configure-docker --containers-auth, then skopeo and podman ask docker-credential-ecr2
+    for the registry (mapped by ecr2_registry_aliases) and no password lands in any file."""
     from tests.conftest import CLIS
     from tests.servers.docker_registry import LocalRegistry, MissingBinary, client_env
     from tests.servers.fake_ecr import FakeEcr
 
     helper = REPO / ".venv" / "bin" / "docker-credential-ecr2"
-    if not helper.exists():
-        pytest.skip("docker-credential-ecr2 is not built yet")
+    require(helper.exists(), f"{helper} is not installed (make test installs it)")
     require(shutil.which("openssl"), "openssl is not installed")
     skopeo = shutil.which("skopeo")
     require(skopeo, "skopeo is not installed")
@@ -267,6 +266,20 @@ def test_skopeo_reads_through_the_credential_helper(aws_home, tmp_path):
             capture_output=True, text=True, env=env, timeout=120, check=False)
         assert inspect.returncode == 0, inspect.stderr
         assert json.loads(inspect.stdout)["Digest"] == registry.pushed_digest
+        podman = shutil.which("podman")
+        require(podman, "podman is not installed")
+        # podman as root always writes a blob-info cache to /var/lib/containers/cache (no
+        # setting moves it); take away what this test created there.
+        system_cache = Path("/var/lib/containers")
+        existed = system_cache.exists()
+        try:
+            pull = subprocess.run(
+                [podman, "pull", "--tls-verify=false", f"{registry.host}/hello:v1"],
+                capture_output=True, text=True, env=env, timeout=300, check=False)
+        finally:
+            if not existed and system_cache.exists():
+                shutil.rmtree(system_cache)
+        assert pull.returncode == 0, pull.stderr
         assert ecr.requests, "the helper never asked the local ECR"
         for root in (tmp_path / "client", aws_home.root):
             for path in root.rglob("*"):
