@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
 from tests.servers.fake_ecr import FAULTS, FakeEcr
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
@@ -59,7 +60,6 @@ DUALSTACK_HOST = {
 }
 PUBLIC_HOST = "api.ecr-public.us-east-1.amazonaws.com"
 
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
 
 
 # -- fixtures -------------------------------------------------------------------------
@@ -71,8 +71,7 @@ def ecr():
 
 @pytest.fixture
 def proxied_ecr(tmp_path: Path):
-    if shutil.which("openssl") is None:
-        pytest.skip("no openssl")
+    require(shutil.which("openssl"), "openssl is not installed")
     server = FakeEcr(password=PASSWORD)
     server.enable_proxy(tmp_path / "ca")
     with server:
@@ -81,8 +80,7 @@ def proxied_ecr(tmp_path: Path):
 
 @pytest.fixture(params=sorted(CLIS))
 def cli(request: pytest.FixtureRequest) -> str:
-    if not CLIS[request.param]:
-        pytest.skip(f"AWS CLI {request.param} not installed")
+    require(CLIS[request.param], f"AWS CLI {request.param} not installed")
     return request.param
 
 
@@ -234,8 +232,7 @@ def test_cli_truncated_response_never_yields_a_token(
 
 def test_cli_slow_exceeds_read_timeout(tmp_path: Path, ecr: FakeEcr) -> None:
     """CLI v1 only, to keep the suite fast; botocore behaves the same in v2."""
-    if not CLIS["v1"]:
-        pytest.skip("AWS CLI v1 not installed")
+    require(CLIS["v1"], "AWS CLI v1 not installed")
     ecr.set_fault("slow", delay=30)
     started = time.monotonic()
     proc = _runner(tmp_path, "v1", ecr).run(
@@ -251,7 +248,6 @@ def test_cli_slow_exceeds_read_timeout(tmp_path: Path, ecr: FakeEcr) -> None:
 
 
 # -- real CLIs through the HTTPS proxy (no --endpoint-url) ------------------------------
-@needs_openssl
 def test_cli_fips_goes_to_fips_host(tmp_path: Path, cli: str, proxied_ecr: FakeEcr) -> None:
     env = {**proxied_ecr.proxy_env(), "AWS_USE_FIPS_ENDPOINT": "true"}
     out = _runner(tmp_path, cli, proxied_ecr).run_ok(
@@ -266,7 +262,6 @@ def test_cli_fips_goes_to_fips_host(tmp_path: Path, cli: str, proxied_ecr: FakeE
     assert (req.signing_region, req.signing_service) == ("us-west-2", "ecr")
 
 
-@needs_openssl
 def test_cli_dualstack_host(tmp_path: Path, cli: str, proxied_ecr: FakeEcr) -> None:
     env = {**proxied_ecr.proxy_env(), "AWS_USE_DUALSTACK_ENDPOINT": "true"}
     _runner(tmp_path, cli, proxied_ecr).run_ok(
@@ -276,7 +271,6 @@ def test_cli_dualstack_host(tmp_path: Path, cli: str, proxied_ecr: FakeEcr) -> N
     assert req.via_proxy_host == DUALSTACK_HOST[cli]
 
 
-@needs_openssl
 def test_cli_ecr_public_through_proxy(tmp_path: Path, cli: str, proxied_ecr: FakeEcr) -> None:
     out = _runner(tmp_path, cli, proxied_ecr).run_ok(
         "ecr-public", "get-authorization-token", "--region", "us-east-1",
@@ -289,14 +283,12 @@ def test_cli_ecr_public_through_proxy(tmp_path: Path, cli: str, proxied_ecr: Fak
     assert (req.signing_region, req.signing_service) == ("us-east-1", "ecr-public")
 
 
-@needs_openssl
 def test_cli_rejects_proxy_without_ca_bundle(tmp_path: Path, proxied_ecr: FakeEcr) -> None:
     """The throwaway CA is really what makes TLS work: without it the CLI refuses.
 
     CLI v1 only, to keep the suite fast.
     """
-    if not CLIS["v1"]:
-        pytest.skip("AWS CLI v1 not installed")
+    require(CLIS["v1"], "AWS CLI v1 not installed")
     env = {k: v for k, v in proxied_ecr.proxy_env().items() if k != "AWS_CA_BUNDLE"}
     proc = _runner(tmp_path, "v1", proxied_ecr).run(
         "ecr-public", "get-authorization-token", "--region", "us-east-1",
@@ -600,7 +592,6 @@ def _tunnel(server: FakeEcr, host: str) -> http.client.HTTPSConnection:
     return conn
 
 
-@needs_openssl
 def test_proxy_mode_on_the_wire(proxied_ecr: FakeEcr) -> None:
     env = proxied_ecr.proxy_env()
     assert env["HTTPS_PROXY"] == env["https_proxy"] == proxied_ecr.proxy_url
@@ -638,7 +629,6 @@ def _raw_connect(server: FakeEcr, target: str) -> bytes:
         return sock.recv(4096)
 
 
-@needs_openssl
 def test_proxy_refuses_other_ports(proxied_ecr: FakeEcr) -> None:
     assert _raw_connect(proxied_ecr, "example.com:80").startswith(b"HTTP/1.1 403")
     assert _raw_connect(proxied_ecr, "example.com:8443").startswith(b"HTTP/1.1 403")
