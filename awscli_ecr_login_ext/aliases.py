@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .aws_config import write_atomically
+from .atomic import write_atomically
 
 ALIAS_TEXT = r"""# AWS CLI aliases for `aws ecr2` (awscli-ecr-login-ext).
 # Merge them into ~/.aws/cli/alias with:  awscli-ecr-login-ext install --aliases

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+# Re-exported: the installer (setup_cli) imports the writer from here.
+
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
 _KEY = re.compile(r"^([^\s=#;\[][^=]*?)\s*=\s*(.*?)\s*$")
 
@@ -97,20 +99,3 @@ class ConfigSection:
             del self.lines[bounds[0]:bounds[1]]
         return True
 
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step, keeping its mode (0600 for a new file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

@@ -45,6 +45,7 @@ import sys
 import time
 
 from .errors import Ecr2Error
+from .frozen import Frozen
 from .identity import Identity, canonical_json, expand_user, sha256
 
 # The credential helper reads an entry on every pull and push: that path imports no json (it
@@ -85,11 +86,10 @@ class CacheError(Ecr2Error):
 _KEY_FIELDS = ("partition", "region", "variant", "public", "identity", "endpoint_url")
 
 
-class CacheKey:
+class CacheKey(Frozen):
     """What a cache entry is for. Immutable; compares, hashes and prints by its fields."""
 
     __slots__ = _KEY_FIELDS
-    __match_args__ = _KEY_FIELDS
 
     partition: str
     region: str
@@ -109,31 +109,6 @@ class CacheKey:
         init(self, "endpoint_url", endpoint_url)
         if variant not in VARIANTS:
             raise ValueError(f"unknown endpoint variant {variant!r}")
-
-    def _astuple(self) -> tuple:
-        return (self.partition, self.region, self.variant, self.public, self.identity,
-                self.endpoint_url)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_KEY_FIELDS, self._astuple()))
-        return f"{self.__class__.__qualname__}({fields})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: CacheKey is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: CacheKey is immutable")
-
-    def __reduce__(self) -> tuple:
-        return (self.__class__, self._astuple())
 
     def _match_fields(self) -> dict:
         # identity_label is informational only: the key is what identifies.
@@ -164,12 +139,12 @@ class CacheKey:
 _TOKEN_FIELDS = ("token", "expires_at", "fetched_at", "proxy_endpoint")
 
 
-class CachedToken:
+class CachedToken(Frozen):
     """A token and its times. Immutable; compares and hashes by its fields; its repr never
     shows the token (keep it out of reprs, tracebacks and logs)."""
 
     __slots__ = _TOKEN_FIELDS
-    __match_args__ = _TOKEN_FIELDS
+    _repr_hidden = ("token",)
 
     token: str
     expires_at: float
@@ -183,30 +158,6 @@ class CachedToken:
         init(self, "expires_at", expires_at)
         init(self, "fetched_at", fetched_at)
         init(self, "proxy_endpoint", proxy_endpoint)
-
-    def _astuple(self) -> tuple:
-        return (self.token, self.expires_at, self.fetched_at, self.proxy_endpoint)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(expires_at={self.expires_at!r}, "
-                f"fetched_at={self.fetched_at!r}, proxy_endpoint={self.proxy_endpoint!r})")
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: CachedToken is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: CachedToken is immutable")
-
-    def __reduce__(self) -> tuple:
-        return (self.__class__, self._astuple())
 
     @property
     def lifetime(self) -> float:

@@ -17,7 +17,7 @@ Any other failure: one line on stderr, exit 1; a password never appears on stder
 exception text, or in the argv/environment of anything.
 
 Speed is the product: the helper runs on every pull and push. The cache-hit path of ``get``
-imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``,
+imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``, ``frozen``,
 ``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
 ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no
 ``json``, ``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomically
 from .errors import Ecr2Error
 
 __all__ = [
@@ -162,23 +163,6 @@ def write_json_atomically(path: Path, document: dict) -> None:
     keeping its mode, 0600 for a new file."""
     text = json.dumps(document, indent="\t", ensure_ascii=False) + "\n"
     try:
-        if not path.parent.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_atomically(path, text)
     except OSError as error:
         raise DockerConfigError(f"cannot write {path}: {error}") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise DockerConfigError(f"cannot write {path}: {error}") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import os
 
+from .frozen import Frozen
+
 # The credential helper imports this module on every pull and push, so it avoids what costs
 # start-up time there: hashlib (OpenSSL: ~4 ms, ~4 MiB), json and configparser (both import
 # re), dataclasses. CPython's built-in SHA-256 gives the same digests as OpenSSL's.
@@ -76,7 +78,7 @@ _SECRET_OPTIONS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_
 _HASHED_OPTIONS = frozenset({"aws_access_key_id"})
 
 
-class Identity:
+class Identity(Frozen):
     """``key``: stable opaque string for cache keys, never a secret in clear.
     ``label``: human-readable, "profile:NAME" or "env:<8 hex digits>".
 
@@ -84,7 +86,6 @@ class Identity:
     """
 
     __slots__ = ("key", "label")
-    __match_args__ = ("key", "label")
 
     key: str
     label: str
@@ -92,26 +93,6 @@ class Identity:
     def __init__(self, key: str, label: str) -> None:
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "label", label)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.key, self.label) == (other.key, other.label)  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.key, self.label))
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(key={self.key!r}, label={self.label!r})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Identity is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Identity is immutable")
-
-    def __reduce__(self) -> tuple:
-        return (self.__class__, (self.key, self.label))
 
 
 def identity_from_environment(

@@ -10,6 +10,7 @@ and ``ipaddress`` is imported only for numeric hosts.
 from __future__ import annotations
 
 from .errors import Ecr2Error
+from .frozen import Frozen
 
 __all__ = [
     "EXAMPLE_HOST",
@@ -87,14 +88,13 @@ class RegistryError(Ecr2Error, ValueError):
     """A value that is not a usable registry; the message is one user-facing line."""
 
 
-class Registry:
+class Registry(Frozen):
     """An ECR registry as named by the user, together with the ECR identity behind it.
 
-    Immutable; compares, hashes and prints by its fields.
+    Immutable; compares, hashes and prints by its fields; ``_replace`` makes a changed copy.
     """
 
     __slots__ = _REGISTRY_FIELDS
-    __match_args__ = _REGISTRY_FIELDS
 
     name: str
     registry_id: str | None
@@ -116,40 +116,6 @@ class Registry:
         init(self, "dualstack", dualstack)
         init(self, "public", public)
         init(self, "ecr_host", ecr_host)
-
-    def _astuple(self) -> tuple:
-        return (self.name, self.registry_id, self.region, self.partition, self.fips,
-                self.dualstack, self.public, self.ecr_host)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_REGISTRY_FIELDS, self._astuple()))
-        return f"{self.__class__.__qualname__}({fields})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Registry is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Registry is immutable")
-
-    def __reduce__(self) -> tuple:
-        return (self.__class__, self._astuple())
-
-    def _replace(self, **changes: object) -> Registry:
-        """A copy with some fields changed (like ``namedtuple._replace``)."""
-        fields = dict(zip(_REGISTRY_FIELDS, self._astuple()))
-        unknown = changes.keys() - fields.keys()
-        if unknown:
-            raise TypeError(f"Registry has no field {min(unknown)!r}")
-        fields.update(changes)
-        return self.__class__(**fields)
 
     @property
     def variant(self) -> str:

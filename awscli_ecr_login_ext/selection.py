@@ -8,6 +8,7 @@ serves each distinct :class:`TokenRequest`, however many registries share it.
 from __future__ import annotations
 
 from .errors import Ecr2Error
+from .frozen import Frozen
 from .registry import (
     Registry,
     RegistryError,
@@ -30,14 +31,13 @@ _VARIANTS = {(False, False): "standard", (True, False): "fips", (False, True): "
 _REQUEST_FIELDS = ("partition", "region", "fips", "dualstack", "public")
 
 
-class TokenRequest:
+class TokenRequest(Frozen):
     """One GetAuthorizationToken call: where it goes and which service answers it.
 
     Immutable; compares, hashes and prints by its fields.
     """
 
     __slots__ = _REQUEST_FIELDS
-    __match_args__ = _REQUEST_FIELDS
 
     partition: str
     region: str
@@ -53,30 +53,6 @@ class TokenRequest:
         init(self, "fips", fips)
         init(self, "dualstack", dualstack)
         init(self, "public", public)
-
-    def _astuple(self) -> tuple:
-        return (self.partition, self.region, self.fips, self.dualstack, self.public)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_REQUEST_FIELDS, self._astuple()))
-        return f"{self.__class__.__qualname__}({fields})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: TokenRequest is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: TokenRequest is immutable")
-
-    def __reduce__(self) -> tuple:
-        return (self.__class__, self._astuple())
 
     @property
     def variant(self) -> str:

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from . import COMMAND_NAME
-from .aws_config import ConfigSection, config_path, write_atomically
+from .atomic import write_atomically
+from .aws_config import ConfigSection, config_path
 from .clis import AwsCli, ecr2_loads, find_clis
 from .errors import Ecr2Error
 
