@@ -60,20 +60,8 @@ ecr-password = ecr2 get-login-password
 
 [command ecr]
 # aws ecr login HOST [TOOL] [aws ecr2 login options]   (AWS CLI v2)
-#   The same as `aws ecr-login`; use AWS_PROFILE, not --profile.
-login =
-  !f() {
-    if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then
-      echo "usage: aws ecr login HOST [TOOL] [aws ecr2 login options]" >&2
-      return 2
-    fi
-    host=$1
-    shift
-    if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-      set -- --tool "$@"
-    fi
-    aws ecr2 login --registry "$host" "$@"
-  }; f
+#   The same as `aws ecr-login` (which it runs); use AWS_PROFILE, not --profile.
+login = !aws ecr-login
 
 [command ecr2]
 # aws ecr2 pw [--registry HOST]   (AWS CLI v2; global options work)

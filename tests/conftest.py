@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,3 +143,23 @@ def fake_ecr():
 
 def which(tool: str) -> str | None:
     return shutil.which(tool)
+
+
+@contextmanager
+def registry_behind_fake_ecr(workdir: Path, password: str):
+    """A real registry accepting what the fake ECR issues (user AWS), a small image pushed to
+    it, and the fake ECR in TLS-proxy mode, for clients that address real AWS hostnames."""
+    from tests.servers.docker_registry import LocalRegistry, MissingBinary
+    from tests.servers.fake_ecr import FakeEcr
+
+    require(shutil.which("openssl"), "openssl is not installed")
+    registry = LocalRegistry(workdir / "registry", password=password)
+    try:
+        registry.start()
+    except MissingBinary as error:
+        require(False, str(error))
+    ecr = FakeEcr(password=password)
+    ecr.enable_proxy(workdir / "ca")
+    with registry, ecr:
+        registry.push_small_image("hello", "v1")
+        yield registry, ecr

@@ -10,9 +10,8 @@ import sys
 import pytest
 
 from awscli_ecr_login_ext.aliases import ALIAS_TEXT, merge, unmerge
-from tests.conftest import CLIS, REPO, require
-from tests.servers.docker_registry import LocalRegistry, MissingBinary, client_env
-from tests.servers.fake_ecr import FakeEcr
+from tests.conftest import CLIS, REPO, registry_behind_fake_ecr, require
+from tests.servers.docker_registry import client_env
 
 ECR_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 USER_ALIASES = """# my aliases
@@ -91,17 +90,8 @@ def test_install_aliases_merges_is_idempotent_and_uninstall_removes_them(tmp_pat
 def world(tmp_path, aws_home):
     """A registry accepting what a local ECR issues, reached by the CLIs through its proxy mode
     (shell aliases cannot pass --endpoint-url), and a client user whose HOME holds the aliases."""
-    require(shutil.which("openssl"), "openssl is not installed")
     password = "alias-Pa55word"
-    registry = LocalRegistry(tmp_path / "registry", password=password)
-    try:
-        registry.start()
-    except MissingBinary as error:
-        require(False, str(error))
-    ecr = FakeEcr(password=password)
-    ecr.enable_proxy(tmp_path / "ca")
-    with registry, ecr:
-        registry.push_small_image("hello", "v1")
+    with registry_behind_fake_ecr(tmp_path, password) as (registry, ecr):
         env = {**aws_home.env, **client_env(tmp_path / "client", registry), **ecr.proxy_env()}
         alias_file = tmp_path / "client" / ".aws" / "cli" / "alias"
         alias_file.parent.mkdir(parents=True)

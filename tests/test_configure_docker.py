@@ -233,26 +233,16 @@ def test_a_corrupt_file_is_an_error_and_left_untouched(aws_home, cli):
 def test_skopeo_and_podman_pull_through_the_credential_helper(aws_home, tmp_path):
     """configure-docker --containers-auth, then skopeo and podman ask docker-credential-ecr2
     for the registry (mapped by ecr2_registry_aliases) and no password lands in any file."""
-    from tests.conftest import CLIS
-    from tests.servers.docker_registry import LocalRegistry, MissingBinary, client_env
-    from tests.servers.fake_ecr import FakeEcr
+    from tests.conftest import CLIS, registry_behind_fake_ecr
+    from tests.servers.docker_registry import client_env
 
     helper = REPO / ".venv" / "bin" / "docker-credential-ecr2"
     require(helper.exists(), f"{helper} is not installed (make test installs it)")
-    require(shutil.which("openssl"), "openssl is not installed")
     skopeo = shutil.which("skopeo")
     require(skopeo, "skopeo is not installed")
     cli = CLIS[0]
     password = "helper-Pa55word"
-    registry = LocalRegistry(tmp_path / "registry", password=password)
-    try:
-        registry.start()
-    except MissingBinary as error:
-        require(False, str(error))
-    ecr = FakeEcr(password=password)
-    ecr.enable_proxy(tmp_path / "ca")
-    with registry, ecr:
-        registry.push_small_image("hello", "v1")
+    with registry_behind_fake_ecr(tmp_path, password) as (registry, ecr):
         env = {**aws_home.env, **client_env(tmp_path / "client", registry), **ecr.proxy_env()}
         env.pop("DOCKER_CONFIG")  # the containers tools should use their own auth file
         env["PATH"] = os.pathsep.join([str(helper.parent), env["PATH"]])
