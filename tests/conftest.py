@@ -160,6 +160,6 @@ def registry_behind_fake_ecr(workdir: Path, password: str):
         require(False, str(error))
     ecr = FakeEcr(password=password)
     ecr.enable_proxy(workdir / "ca")
-    with registry, ecr:
+    with registry, ecr:  # start() is idempotent: this stops the one registry process
         registry.push_small_image("hello", "v1")
         yield registry, ecr

@@ -144,6 +144,8 @@ class LocalRegistry:
         return {"CONTAINERS_REGISTRIES_CONF": str(self.registries_conf)}
 
     def start(self) -> LocalRegistry:
+        if self._proc is not None and self._proc.poll() is None:
+            return self  # already running: `with` after start() must not spawn a second one
         if not os.access(self.binary, os.X_OK):
             raise MissingBinary(self.binary)
         htpasswd = require_binary("htpasswd")
