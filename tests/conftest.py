@@ -163,3 +163,14 @@ def registry_behind_fake_ecr(workdir: Path, password: str):
     with registry, ecr:  # start() is idempotent: this stops the one registry process
         registry.push_small_image("hello", "v1")
         yield registry, ecr
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_home_untouched():
+    """Every test runs in its own HOME: the developer's own ~/.aws and ~/.docker stay as they were."""
+    watched = [Path.home() / ".aws" / "ecr2", Path.home() / ".aws" / "cli" / "alias",
+               Path.home() / ".docker" / "config.json", Path.home() / ".ecr"]
+    before = {path: path.exists() for path in watched}
+    yield
+    created = [str(path) for path in watched if path.exists() and not before[path]]
+    assert not created, f"tests wrote into the real home directory: {created}"
