@@ -11,33 +11,26 @@ import binascii
 import sys
 
 from .errors import Ecr2Error
+from .frozen import Frozen
 
 # The credential helper decodes a token on every pull and push, so this module imports neither
 # base64 (it imports re) nor collections (namedtuple): see _b64decode and the tuple classes.
 
 
-class Credentials(tuple):
-    """``(username, password)``, also as attributes; the repr never shows the password."""
+# Field order is __init__ order (Frozen reads fields from __slots__), hence not sorted.
+_CREDENTIAL_FIELDS = ("username", "password")
+_AUTHORIZATION_FIELDS = ("token", "expires_at", "proxy_endpoint")
 
-    __slots__ = ()
-    _fields = ("username", "password")
 
-    def __new__(cls, username: str, password: str):
-        return tuple.__new__(cls, (username, password))
+class Credentials(Frozen):
+    """The user name and password a token decodes to; the repr never shows the password."""
 
-    def __getnewargs__(self) -> tuple:
-        return tuple(self)
+    __slots__ = _CREDENTIAL_FIELDS
+    _repr_hidden = ("password",)
 
-    @property
-    def username(self) -> str:
-        return self[0]
-
-    @property
-    def password(self) -> str:
-        return self[1]
-
-    def __repr__(self) -> str:
-        return f"Credentials(username={self[0]!r}, password=<redacted>)"
+    def __init__(self, username: str, password: str) -> None:
+        object.__setattr__(self, "username", username)
+        object.__setattr__(self, "password", password)
 
 
 def _b64decode(data: bytes) -> bytes:
@@ -72,34 +65,17 @@ def decode_token(token: object) -> Credentials:
     return Credentials(username, password)
 
 
-class Authorization(tuple):
-    """``(token, expires_at, proxy_endpoint)`` of one GetAuthorizationToken answer, also as
-    attributes; expires_at in epoch seconds. The repr never shows the token."""
+class Authorization(Frozen):
+    """One GetAuthorizationToken answer; expires_at in epoch seconds. The repr never shows
+    the token."""
 
-    __slots__ = ()
-    _fields = ("token", "expires_at", "proxy_endpoint")
+    __slots__ = _AUTHORIZATION_FIELDS
+    _repr_hidden = ("token",)
 
-    def __new__(cls, token: str, expires_at: float, proxy_endpoint: str | None):
-        return tuple.__new__(cls, (token, expires_at, proxy_endpoint))
-
-    def __getnewargs__(self) -> tuple:
-        return tuple(self)
-
-    @property
-    def token(self) -> str:
-        return self[0]
-
-    @property
-    def expires_at(self) -> float:
-        return self[1]
-
-    @property
-    def proxy_endpoint(self) -> str | None:
-        return self[2]
-
-    def __repr__(self) -> str:
-        return (f"Authorization(token=<redacted>, expires_at={self[1]!r}, "
-                f"proxy_endpoint={self[2]!r})")
+    def __init__(self, token: str, expires_at: float, proxy_endpoint: str | None) -> None:
+        object.__setattr__(self, "token", token)
+        object.__setattr__(self, "expires_at", expires_at)
+        object.__setattr__(self, "proxy_endpoint", proxy_endpoint)
 
 
 class MalformedResponseError(Ecr2Error):

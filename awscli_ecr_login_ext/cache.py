@@ -60,6 +60,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from .selection import TokenRequest
+
 VARIANTS = ("standard", "fips", "dualstack", "fips-dualstack")
 FORMAT_VERSION = 1
 
@@ -110,6 +112,12 @@ class CacheKey(Frozen):
         if variant not in VARIANTS:
             raise ValueError(f"unknown endpoint variant {variant!r}")
 
+
+    @classmethod
+    def for_request(cls, request: TokenRequest, identity: Identity, endpoint_url: str | None) -> CacheKey:
+        """The key of one token call (a ``selection.TokenRequest``) for an identity."""
+        return cls(request.partition, request.region, request.variant, request.public,
+                   identity, endpoint_url)
     def _match_fields(self) -> dict:
         # identity_label is informational only: the key is what identifies.
         return {

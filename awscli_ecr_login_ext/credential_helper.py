@@ -203,11 +203,10 @@ class _Helper:
             return None
 
     def key(self, request):
-        # What logins.TokenSource.cache_key builds, without importing logins on the hit path.
         from .cache import CacheKey
 
-        return CacheKey(request.partition, request.region, request.variant, request.public,
-                        self.identity(), self.config.endpoint_url(request.service))
+        return CacheKey.for_request(request, self.identity(),
+                                    self.config.endpoint_url(request.service))
 
     # -- actions ------------------------------------------------------------------------
 
@@ -226,8 +225,7 @@ class _Helper:
             token = cache.get(key)
         if token is None:
             token = self._fetch(request)
-        username, password = decode_token(token.token)
-        return username, password
+        return decode_token(token.token)
 
     def _fetch(self, request):
         """The cache-miss path: a GetAuthorizationToken call with the CLI's credentials."""
@@ -409,7 +407,7 @@ def handle(action, stdin="", environ=None):
             found = helper.get(server_url)
             if found is None:
                 return 1, NOT_FOUND + "\n", ""
-            username, password = found
+            username, password = found.username, found.password
             secrets.append(password)
             out = _credentials_json(server_url, username, password) + "\n"
             return 0, out, _warnings(helper, secrets)

@@ -70,8 +70,7 @@ class TokenSource:
     def cache_key(self, request: TokenRequest) -> CacheKey | None:
         if self.cache is None or self.identity is None:
             return None
-        return CacheKey(request.partition, request.region, request.variant, request.public,
-                        self.identity, self.endpoint_for(request))
+        return CacheKey.for_request(request, self.identity, self.endpoint_for(request))
 
     def _call(self, request: TokenRequest) -> CachedToken:
         fetched_at = time.time()
@@ -135,16 +134,16 @@ def get_logins(source: TokenSource, registries: Sequence[Registry],
 
 
 def _login(registry: Registry, token: CachedToken, source: TokenSource) -> Login:
-    username, password = decode_token(token.token)
-    source.on_secret(password)
+    credentials = decode_token(token.token)
+    source.on_secret(credentials.password)
     return Login(registry.name, registry.registry_id, registry.region, registry.public,
-                 username, password, token.expires_at)
+                 credentials.username, credentials.password, token.expires_at)
 
 
 def _own_registry_login(request: TokenRequest, token: CachedToken, source: TokenSource) -> Login:
     name = host_of(token.proxy_endpoint) if token.proxy_endpoint else ""
     registry_id = name.split(".", 1)[0] if name[:12].isdigit() else None
-    username, password = decode_token(token.token)
-    source.on_secret(password)
-    return Login(name, registry_id, request.region, request.public, username, password,
-                 token.expires_at)
+    credentials = decode_token(token.token)
+    source.on_secret(credentials.password)
+    return Login(name, registry_id, request.region, request.public, credentials.username,
+                 credentials.password, token.expires_at)
