@@ -6,6 +6,9 @@ VENV := .venv
 VENV_V145 := .venv-v145
 STAMP := $(VENV)/.installed
 STAMP_V145 := $(VENV_V145)/.installed
+VENV_RELEASE := .venv-release
+STAMP_RELEASE := $(VENV_RELEASE)/.installed
+PACKAGE_FILES := $(shell find awscli_ecr_login_ext scripts -type f -not -path '*/__pycache__/*')
 # Debian packages the suite runs for real: AWS CLI v2, groff for help pages, a
 # registry, container clients, htpasswd, the Go credential helper, hyperfine.
 DEBIAN_PACKAGES := awscli groff docker-registry skopeo podman buildah apache2-utils \
@@ -28,7 +31,7 @@ system-deps:
 		fi; \
 	fi
 
-venv: $(STAMP) $(STAMP_V145)
+venv: $(STAMP) $(STAMP_V145) $(STAMP_RELEASE)
 
 # AWS CLI v1 newest (1.46+, botocore vendored inside awscli) in .venv ...
 $(STAMP): pyproject.toml
@@ -40,6 +43,17 @@ $(STAMP): pyproject.toml
 $(STAMP_V145): pyproject.toml
 	$(PYTHON) -m venv $(VENV_V145)
 	$(VENV_V145)/bin/pip install -q --disable-pip-version-check -e . 'awscli>=1.45,<1.46' --config-settings editable_mode=compat
+	touch $@
+
+# ... and a regular (not editable) install, as users get it, in .venv-release: the tests of
+# the credential helper's launcher and the benchmarks run its docker-credential-ecr2. pip
+# builds in ./build, where setuptools never deletes files: start from an empty one.
+$(STAMP_RELEASE): pyproject.toml $(PACKAGE_FILES)
+	$(PYTHON) -m venv $(VENV_RELEASE)
+	$(VENV_RELEASE)/bin/pip install -q --disable-pip-version-check 'awscli>=1.46'
+	rm -rf build
+	$(VENV_RELEASE)/bin/pip install -q --disable-pip-version-check --no-deps --force-reinstall .
+	rm -rf build
 	touch $@
 
 test: deps
@@ -55,4 +69,4 @@ bench: deps
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf $(VENV) $(VENV_V145) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) build .pytest_cache .ruff_cache .hypothesis

@@ -16,7 +16,9 @@ Docker (and podman, buildah, skopeo, containerd's CRI with a helper...) runs
 Any other failure: one line on stderr, exit 1; a password never appears on stderr, in an
 exception text, or in the argv/environment of anything.
 
-Speed is the product: the helper runs on every pull and push. The cache-hit path of ``get``
+Speed is the product: the helper runs on every pull and push. Its launcher
+(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``; see
+``_load_site`` for what a miss does about that. The cache-hit path of ``get``
 imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``, ``frozen``,
 ``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
 ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no
@@ -301,9 +303,23 @@ class _Helper:
             lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
 
 
+def _load_site():
+    """Run ``site`` if the launcher (scripts/docker-credential-ecr2) started Python without it.
+
+    The cache-hit path needs only the package's own directory, which the launcher puts on
+    sys.path; the AWS CLI and botocore may also live in what ``site`` adds (.pth files, a venv's
+    system site-packages), so a miss runs it before importing them.
+    """
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
+
+
 def _create_client(request, endpoint_url):
     """A botocore client for ``request``'s service, region and endpoint variant, with the
     credentials the AWS CLI would use in this environment."""
+    _load_site()
     try:
         import awscli  # noqa: F401 -- awscli >= 1.46 vendors botocore: sets up its alias
     except ImportError:

@@ -236,7 +236,9 @@ def test_skopeo_and_podman_pull_through_the_credential_helper(aws_home, tmp_path
     from tests.conftest import CLIS, registry_behind_fake_ecr
     from tests.servers.docker_registry import client_env
 
-    helper = REPO / ".venv" / "bin" / "docker-credential-ecr2"
+    # The regular install's helper (its launcher runs Python with -S); the docker test in
+    # test_credential_helper.py runs the editable one.
+    helper = REPO / ".venv-release" / "bin" / "docker-credential-ecr2"
     require(helper.exists(), f"{helper} is not installed (make test installs it)")
     skopeo = shutil.which("skopeo")
     require(skopeo, "skopeo is not installed")
