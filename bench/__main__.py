@@ -1,7 +1,7 @@
 """``python -m bench``: whole-process benchmarks of the plugin and the credential helper.
 
 Writes docs/benchmarks.md (``--write PATH`` elsewhere, ``--no-write`` to only print).
-``BENCH_PAIRS`` (default 15) sets the A/B pairs per comparison; ``--quick`` is a smoke run
+``BENCH_PAIRS`` (default 21) sets the A/B pairs per comparison; ``--quick`` is a smoke run
 (3 pairs, fewer concurrency levels) that writes nothing unless ``--write`` is given.
 """
 
@@ -69,7 +69,7 @@ def machine(runner: Runner, floor_env: dict, cwd: str) -> list[tuple[str, str]]:
                                      "RSS as measured here: smaller values cannot be seen)")),
     ]
     if HELPER.exists():
-        python = interpreter_of(HELPER)
+        python = rows.helper_python()
         info.insert(4, ("Python (credential helper)",
                         f"`{version([str(python), '-VV'])}` at `{python}`"))
     return info
@@ -81,10 +81,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--write", metavar="PATH", help=f"the report (default: {DOC})")
     parser.add_argument("--no-write", action="store_true", help="print the report only")
     parser.add_argument("--pairs", type=int, help="A/B pairs per comparison "
-                        "(default: $BENCH_PAIRS, else 15; 3 with --quick)")
+                        "(default: $BENCH_PAIRS, else 21; 3 with --quick)")
     args = parser.parse_args(argv)
     if args.pairs is None:
-        args.pairs = 3 if args.quick else int(os.environ.get("BENCH_PAIRS", "15"))
+        args.pairs = 3 if args.quick else int(os.environ.get("BENCH_PAIRS", "21"))
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
     if args.write is None and not args.no_write and not args.quick:
@@ -144,26 +144,33 @@ def run(args: argparse.Namespace, ws: Workspace, runner: Runner, res: Results) -
         levels = [1, 10] if args.quick else [1, 10, 50]
         res.scale_rounds = 1 if args.quick else int(os.environ.get("BENCH_SCALE_ROUNDS", "3"))
         res.scale = rows.scale_rows(runner, ws, levels, res.scale_rounds, log)
-        res.import_rss = rows.import_rss(runner, interpreter_of(HELPER), ws.helpers.env,
+        res.import_rss = rows.import_rss(runner, rows.helper_python(), ws.helpers.env,
                                          str(ws.helpers.root))
 
     runs = 1 if args.quick else 5
     log("row 6: import profiles")
     res.profiles.append(importprof.plugin_profile(sys.executable, ws.plugin.env, runs))
-    v1_python = str(interpreter_of(V1))
-    res.profiles.append(importprof.profile(
-        "`aws sts get-caller-identity` with the plugin configured (AWS CLI v1)",
-        [v1_python, str(V1), "sts", "get-caller-identity", "--endpoint-url", ws.moto_url],
-        ws.plugin.env, str(ws.plugin.root), runs))
+    for label, cli in rows.CLIS:
+        if not available(cli):
+            continue
+        python = str(interpreter_of(cli))
+        res.profiles.append(importprof.profile(
+            f"`aws sts get-caller-identity` with the plugin configured (AWS CLI {label})",
+            [python, str(cli), "sts", "get-caller-identity", "--endpoint-url", ws.moto_url],
+            ws.plugin.env, str(ws.plugin.root), runs))
+        res.profiles.append(importprof.profile(
+            f"`aws ecr2 get-login-password`, no cache (AWS CLI {label})",
+            [python, str(cli), "ecr2", "get-login-password", "--endpoint-url", ws.ecr.url],
+            ws.plugin.env, str(ws.plugin.root), runs))
     if helper_ok:
         env = {**ws.helpers.env, **ws.proxy_env()}
         res.profiles.append(importprof.profile(
             "the credential helper's cache-hit path (`docker-credential-ecr2 get`, warm)",
-            [str(interpreter_of(HELPER)), str(HELPER), "get"], env, str(ws.helpers.root),
-            runs, stdin=REGISTRY))
+            [str(HELPER), "get"], env, str(ws.helpers.root), runs, stdin=REGISTRY,
+            launcher=True))
     res.profiles.append(importprof.profile(
         "`aws ecr2 get-login-password --cache`, warm (AWS CLI v1): what a hit still loads",
-        [v1_python, str(V1), "ecr2", "get-login-password", "--cache",
+        [str(interpreter_of(V1)), str(V1), "ecr2", "get-login-password", "--cache",
          "--endpoint-url", ws.ecr.url], ws.plugin.env, str(ws.plugin.root), runs))
 
 

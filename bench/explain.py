@@ -23,27 +23,33 @@ def _heaviest_of_ours(prof: Profile) -> str:
     return ", ".join(f"`{name}` {cum:.0f} ms" for name, cum in prof.ours_top)
 
 
+def _in_process_bound(res: Results, row: Row, title_part: str, what: str) -> str:
+    """The plugin's own share of the command, measured inside it: what the ratio can exceed
+    1 by, whatever the wall-clock noise."""
+    prof = _profile(res, f"{title_part} (AWS CLI {row.cli})")
+    if prof is None:
+        return ""
+    b_ms = row.pair.b_stats.wall_ms[0]
+    share = prof.ours_ms / b_ms
+    text = (f"Measured inside the same command instead ({prof.command.split()[0]} -X importtime, "
+            f"which inflates import times, so this is an upper bound): {what} cost "
+            f"{prof.ours_ms:.1f} ms of imports (heaviest: {_heaviest_of_ours(prof)}), "
+            f"{100 * share:.1f}% of the {b_ms:.0f} ms command, so the true ratio is at most "
+            f"≈ {1 + share:.3f}")
+    if row.target is not None and 1 + share <= row.target:
+        text += (", within the target: this wall-clock median is this shared machine's noise, "
+                 "which no number of pairs here resolves to 1%")
+    return text + "."
+
+
 def _why(res: Results, row: Row) -> str:
     b_ms = row.pair.b_stats.wall_ms[0]
     if row.number == 1:
-        sts = _profile(res, "sts get-caller-identity")
-        if sts is None:
-            return ""
-        return (f"Inside a real `aws sts get-caller-identity` (v1) the plugin's modules cost "
-                f"{sts.ours_ms:.1f} ms of imports ({100 * sts.ours_ms / b_ms:.1f}% of the "
-                f"{b_ms:.0f} ms command), which bounds what the plugin itself can add; a ratio "
-                "well beyond that share is the CLI's plugin loading (for v2, the "
-                "`cli_legacy_plugin_path` scan) or this shared machine's noise: rerun before "
-                "acting on it.")
+        return _in_process_bound(res, row, "sts get-caller-identity` with the plugin configured",
+                                 "the plugin's modules and `awscli_initialize`")
     if row.number == 2:
-        hit = _profile(res, "--cache")
-        if hit is None:
-            return ""
-        return (f"`aws ecr2` imports {hit.ours_ms:.0f} ms of its own modules before it runs "
-                f"(heaviest: {_heaviest_of_ours(hit)}), on top of what `aws ecr` does; the "
-                "service call is the same botocore client. Only the invoked subcommand is "
-                "imported; what remains is the shared engine (selection, cache, token "
-                "decoding), a few milliseconds of a run of several hundred.")
+        return _in_process_bound(res, row, "get-login-password`, no cache",
+                                 "`aws ecr2`'s own modules (the same botocore call follows)")
     if row.number == 3:
         floor = _row(res, 3, "Floor", row.cli)
         if floor is None:
@@ -61,37 +67,54 @@ def _why(res: Results, row: Row) -> str:
                      f"what `ecr2` loads before reading the cache ({hit.ours_ms:.0f} ms of our "
                      f"imports in the v1 profile; heaviest: {_heaviest_of_ours(hit)})")
         return text + "."
-    if row.number == 4:
-        bits = []
-        site = _row(res, 4, "with site", "-")
-        if site is not None:
-            bits.append(f"the helper takes {site.pair.ratio:.2f}× `python -c pass` of the same "
-                        "interpreter")
+    if row.number == 4 and "Go" in row.name:
         go_floor = _row(res, 4, "Floor: bare", "-")
-        if go_floor is not None:
-            bits.append(f"a bare `python -S -c pass` is already {go_floor.pair.ratio:.2f}× the "
-                        "Go helper's whole warm `get`, so ≤ 1.5× Go is out of reach for any "
-                        "CPython helper")
-        bare = _row(res, 4, "bare interpreter", "-")
-        if row.rss_target_mib is not None and site is not None and bare is not None:
-            bits.append(f"for memory, `python -S -c pass` peaks at "
-                        f"{bare.pair.b_stats.rss_mib[0]:.1f} MiB and `python -c pass` at "
-                        f"{site.pair.b_stats.rss_mib[0]:.1f} MiB: the rest of the "
-                        f"{row.pair.a_stats.rss_mib[0]:.1f} MiB is what the hit path imports")
-        helper = _profile(res, "credential helper")
-        if helper is not None:
-            bits.append(f"its hit path imports {helper.modules} modules in "
-                        f"{helper.total_ms:.0f} ms, {helper.ours_ms:.0f} ms of it ours "
-                        f"(heaviest: {_heaviest_of_ours(helper)}); `site` "
-                        f"({helper.groups.get('site', 0):.1f} ms self) is paid because the "
-                        "console script runs without `-S`")
-            finders = [n for n in helper.groups if n.startswith("__editable__")]
-            if finders:
-                bits.append(f"`{finders[0]}` (an editable install's import hook, absent from "
-                            "a wheel install) is loaded by `site` too")
-        text = "; ".join(bits)
-        return (text[:1].upper() + text[1:] + ".") if text else ""
+        if go_floor is None:
+            return ""
+        return (f"The floor: a bare `python -S -c pass` is already {go_floor.pair.ratio:.2f}× "
+                "the Go helper's whole warm `get`, so ≤ 1.5× Go is out of reach for any "
+                "CPython helper.")
+    if row.number == 4:
+        return _helper_floor(res, row)
     return ""
+
+
+def _helper_floor(res: Results, row: Row) -> str:
+    hop = _row(res, 4, "/bin/sh hop", "-")
+    with_os = _row(res, 4, "import os", "-")
+    minimal = _row(res, 4, "minimal hit", "-")
+    console = _row(res, 4, "console script", "-")
+    if None in (hop, with_os, minimal, console):
+        return ""
+    b_ms = row.pair.b_stats.wall_ms[0]
+    bits = [
+        (f"the launcher starts Python with `-S` through a `/bin/sh` hop ({hop.pair.ratio:.2f}× "
+         "on its own), because pip drops interpreter flags from shebangs; a pip console script "
+         f"would pay `site` and the `import re` of its template, {console.pair.ratio:.2f}× "
+         "before any code of ours"),
+        (f"the floor: `bench/minimal_hit.py` (the hop, `os`, reading the config file and the "
+         "cache entry, SHA-256, base64, the JSON answer; no checks at all) is already "
+         f"{minimal.pair.ratio:.2f}×, of which the hop plus `import os` is "
+         f"{with_os.pair.ratio:.2f}×"),
+    ]
+    if minimal.pair.ratio > row.target:
+        bits.append(f"so ≤ {row.target:.2f}× is out of reach for a helper written against the "
+                    "portable standard library (`os`), and ours cannot sit lower than "
+                    f"{minimal.pair.ratio:.2f}×")
+    gap = row.pair.ratio - minimal.pair.ratio
+    helper = _profile(res, "credential helper")
+    if gap > 0.01 and helper is not None:
+        bits.append(f"ours sits {gap:.2f} above that floor (≈ {gap * b_ms:.0f} ms): loading the "
+                    f"shared core it imports ({helper.ours_ms:.1f} ms of our imports in the "
+                    f"profile below; heaviest: {_heaviest_of_ours(helper)}) and the checks a "
+                    "real hit makes (the profile's identity and endpoint, the key match, expiry, "
+                    "file modes)")
+    site = _row(res, 4, "with site", "-")
+    if row.rss_target_mib is not None and site is not None:
+        bits.append(f"memory is within its target: {row.pair.a_stats.rss_mib[0]:.1f} MiB "
+                    f"against {row.pair.b_stats.rss_mib[0]:.1f} MiB for `python -S -c pass`")
+    text = "; ".join(bits)
+    return text[:1].upper() + text[1:] + "."
 
 
 def explain(res: Results) -> list[str]:

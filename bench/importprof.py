@@ -54,12 +54,20 @@ def parse(stderr: str) -> tuple[dict[str, tuple[int, int]], int]:
 
 
 def profile(title: str, argv: list[str], env: dict, cwd: str, runs: int, stdin: str = "",
-            top: int = 10) -> Profile:
+            top: int = 10, launcher: bool = False) -> Profile:
+    """``argv`` is a Python and its arguments, or with ``launcher`` a program that starts
+    Python itself (it gets PYTHONPROFILEIMPORTTIME=1, the same report as ``-X importtime``)."""
+    if launcher:
+        env = {**env, "PYTHONPROFILEIMPORTTIME": "1"}
+        run_argv = argv
+        shown = "PYTHONPROFILEIMPORTTIME=1 " + shlex.join([Path(argv[0]).name, *argv[1:]])
+    else:
+        run_argv = [argv[0], "-X", "importtime", *argv[1:]]
+        shown = shlex.join([Path(argv[0]).name, "-X", "importtime", *argv[1:]])
     samples, ours = [], []
     for _ in range(runs):
-        proc = subprocess.run(
-            [argv[0], "-X", "importtime", *argv[1:]], input=stdin, capture_output=True,
-            text=True, env=env, cwd=cwd, timeout=120, check=False)
+        proc = subprocess.run(run_argv, input=stdin, capture_output=True,
+                              text=True, env=env, cwd=cwd, timeout=120, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"{title}: exit {proc.returncode}\n{proc.stderr[-1500:]}")
         found, ours_us = parse(proc.stderr)
@@ -76,7 +84,6 @@ def profile(title: str, argv: list[str], env: dict, cwd: str, runs: int, stdin: 
     for name, ms in med_self.items():
         groups[name.split(".")[0]] += ms
     ranked = sorted(med_cum, key=med_cum.get, reverse=True)[:top]
-    shown = shlex.join([Path(argv[0]).name, "-X", "importtime", *argv[1:]])
     mine = sorted((n for n in med_cum if n.split(".")[0] == OURS), key=med_cum.get, reverse=True)
     return Profile(title, shown, sum(med_self.values()), statistics.median(ours), len(med_self),
                    [(name, med_cum[name], med_self[name]) for name in ranked], dict(groups),

@@ -10,6 +10,7 @@ from .harness import BenchError, Command, Pair, Runner, compare
 from .workspace import (
     GO_HELPER,
     HELPER,
+    HELPER_SIBLING,
     PASSWORD,
     V1,
     V2,
@@ -22,6 +23,7 @@ from .workspace import (
 
 CLIS = [("v1", V1), ("v2", V2)]
 HELPER_RSS_TARGET_MIB = 15.0
+MINIMAL_HIT = Path(__file__).with_name("minimal_hit.py")
 
 
 @dataclass
@@ -100,17 +102,27 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
     env = ws.proxy_env()
     ours = helper("docker-credential-ecr2 get (warm)", HELPER, ws.helpers, env)
     go = helper("docker-credential-ecr-login get (warm)", GO_HELPER, ws.helpers, env)
-    python = interpreter_of(HELPER)
-    bare = Command("python -S -c pass", [str(python), "-S", "-c", "pass"], ours.env, ours.cwd)
-    site = Command("python -c pass", [str(python), "-c", "pass"], ours.env, ours.cwd)
-    # What every pip console script runs before our code: site, then its template's imports.
-    launch = Command("python -c 'import re, sys'", [str(python), "-c", "import re, sys"],
-                     ours.env, ours.cwd)
+    python = str(helper_python())
+
+    def floor(label: str, argv: list[str], expect: str | None = None) -> Command:
+        return Command(label, argv, ours.env, ours.cwd, input=ours.input, expect_stdout=expect)
+
+    bare = floor("python -S -c pass", [python, "-S", "-c", "pass"])
+    site = floor("python -c pass", [python, "-c", "pass"])
     for command in (ours, go):  # fill both caches once, through the proxy
         runner.once(command)
+    # Through the same /bin/sh hop as the launcher (pip drops interpreter flags from shebangs).
+    hop = ["/bin/sh", "-c", 'exec "$0" "$@"', python, "-S"]
+    sh_hop = floor("sh: exec python -S -c pass", [*hop, "-c", "pass"])
+    with_os = floor("sh: exec python -S -c 'import os'", [*hop, "-c", "import os"])
+    minimal = floor("sh: exec python -S bench/minimal_hit.py",
+                    [*hop, str(MINIMAL_HIT), str(_our_entry(ws))], expect=PASSWORD)
+    # What every pip console script runs before our code: site, then its template's imports.
+    console = floor("python -c 'import re, sys'", [python, "-c", "import re, sys"])
     log("row 4: warm helper hits, ours and Go's, and the interpreter floors")
-    [vs_bare, launch_vs_bare, vs_site, vs_go, bare_vs_go] = (
-        measured(ws, runner, bare, [ours, launch], pairs)
+    [vs_bare, hop_vs_bare, os_vs_bare, minimal_vs_bare, console_vs_bare, vs_site, vs_go,
+     bare_vs_go] = (
+        measured(ws, runner, bare, [ours, sh_hop, with_os, minimal, console], pairs)
         + measured(ws, runner, site, [ours], pairs)
         + measured(ws, runner, go, [ours, bare], pairs))
     for pair in (vs_bare, vs_site, vs_go):
@@ -119,11 +131,27 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
                              "on a warm cache")
     return [
         Row(4, "Helper hit vs bare interpreter", "-", vs_bare, 1.25, HELPER_RSS_TARGET_MIB),
-        Row(4, "Floor: console-script launch vs bare interpreter", "-", launch_vs_bare),
+        Row(4, "Floor: the launcher's /bin/sh hop vs bare interpreter", "-", hop_vs_bare),
+        Row(4, "Floor: the hop plus `import os` vs bare interpreter", "-", os_vs_bare),
+        Row(4, "Floor: a minimal hit vs bare interpreter", "-", minimal_vs_bare),
+        Row(4, "For comparison: a console script's start-up vs bare interpreter", "-",
+            console_vs_bare),
         Row(4, "Helper hit vs interpreter with site", "-", vs_site),
         Row(4, "Helper hit vs Go helper", "-", vs_go, 1.5, HELPER_RSS_TARGET_MIB),
         Row(4, "Floor: bare interpreter vs Go helper", "-", bare_vs_go),
     ]
+
+
+def helper_python() -> Path:
+    """The Python the launcher runs: the one in its sibling console script's shebang."""
+    return interpreter_of(HELPER_SIBLING)
+
+
+def _our_entry(ws: Workspace) -> Path:
+    entries = list((ws.helpers.root / ".aws" / "ecr2" / "cache").glob("*.json"))
+    if len(entries) != 1:
+        raise BenchError(f"expected one cache entry of ours after the fill, found {entries}")
+    return entries[0]
 
 
 def scale_rows(runner: Runner, ws: Workspace, levels: list[int], reps: int,
@@ -144,14 +172,6 @@ def scale_rows(runner: Runner, ws: Workspace, levels: list[int], reps: int,
                 getattr(row, f"{side}_requests").append(ws.request_count - before)
         results.append(row)
     return results
-
-
-def helper_ready() -> bool:
-    return HELPER.exists()
-
-
-def helper_python() -> Path:
-    return interpreter_of(HELPER)
 
 
 RSS_PROBES = ["pass", "import hashlib", "import _sha256", "import dataclasses", "import json",

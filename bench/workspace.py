@@ -16,7 +16,11 @@ from .harness import Command
 
 V1 = REPO / ".venv" / "bin" / "aws"
 V2 = Path("/usr/bin/aws")
-HELPER = REPO / ".venv" / "bin" / "docker-credential-ecr2"
+# The helper as users install it: a regular install (make venv builds .venv-release), whose
+# docker-credential-ecr2 is the launcher from scripts/ (see its comment), not a console script.
+HELPER = REPO / ".venv-release" / "bin" / "docker-credential-ecr2"
+# The console script whose Python the launcher runs.
+HELPER_SIBLING = HELPER.with_name("awscli-ecr-login-ext")
 GO_HELPER = Path("/usr/bin/docker-credential-ecr-login")
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
