@@ -11,22 +11,49 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+if TYPE_CHECKING:
+    from tests.servers.docker_registry import LocalRegistry
+
 REPO = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 ACCESS_KEY_ID = "AKIDEXAMPLE0000000001"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 MOTO_PASSWORD = "123456789012-auth-token"  # moto's server issues "<account>-auth-token"
 
 
-def require(condition: object, reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """A missing CLI, server or tool fails under CI=true and skips elsewhere."""
+    if IN_CI:
+        pytest.fail(f"required for CI: {reason}")
+    pytest.skip(reason)
+
+
+def require(condition: object, reason: str) -> None:
     if not condition:
-        if IN_CI:
-            pytest.fail(f"required for CI: {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
+
+
+def shebang_python() -> str:
+    """The test interpreter, for the #! line of a fake tool."""
+    python = sys.executable
+    require(" " not in python and len(python) <= 120,
+            "the test interpreter path cannot be used in a #! line")
+    return python
+
+
+def start_registry(root: Path, password: str) -> LocalRegistry:
+    """A real password-protected registry on 127.0.0.1, started (stop it, or use ``with``)."""
+    from tests.servers.docker_registry import LocalRegistry, MissingBinary
+
+    registry = LocalRegistry(root, password=password)
+    try:
+        return registry.start()
+    except MissingBinary as error:
+        unavailable(str(error))
 
 
 @dataclass(frozen=True)
@@ -149,15 +176,10 @@ def which(tool: str) -> str | None:
 def registry_behind_fake_ecr(workdir: Path, password: str):
     """A real registry accepting what the fake ECR issues (user AWS), a small image pushed to
     it, and the fake ECR in TLS-proxy mode, for clients that address real AWS hostnames."""
-    from tests.servers.docker_registry import LocalRegistry, MissingBinary
     from tests.servers.fake_ecr import FakeEcr
 
     require(shutil.which("openssl"), "openssl is not installed")
-    registry = LocalRegistry(workdir / "registry", password=password)
-    try:
-        registry.start()
-    except MissingBinary as error:
-        require(False, str(error))
+    registry = start_registry(workdir / "registry", password)
     ecr = FakeEcr(password=password)
     ecr.enable_proxy(workdir / "ca")
     with registry, ecr:  # start() is idempotent: this stops the one registry process

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from awscli_ecr_login_ext.cache import CachedToken, CacheError, CacheKey, TokenCache, _loads
 from awscli_ecr_login_ext.identity import Identity
+from tests.conftest import require
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POSIX = os.name == "posix"
@@ -256,8 +257,8 @@ def test_group_or_world_writable_directory_refused(cache):
 
 
 @posix_only
-@pytest.mark.skipif(not POSIX or os.getuid() != 0, reason="needs root to chown")
 def test_directory_owned_by_another_user_refused(cache):
+    require(os.getuid() == 0, "needs root to chown")
     assert cache.put(make_key(), make_token())
     os.chown(cache.directory, 4242, -1)
     with pytest.raises(CacheError, match="owned by another user"):
@@ -364,8 +365,8 @@ def test_too_permissive_entry_ignored_then_replaced(cache, debug_lines):
 
 
 @posix_only
-@pytest.mark.skipif(not POSIX or os.getuid() != 0, reason="needs root to chown")
 def test_entry_owned_by_another_user_ignored(cache, debug_lines):
+    require(os.getuid() == 0, "needs root to chown")
     key = make_key()
     assert cache.put(key, make_token())
     os.chown(entry_path(cache, key), 4242, -1)

@@ -20,7 +20,7 @@ from awscli_ecr_login_ext import __version__
 from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
 from awscli_ecr_login_ext.credential_helper import NOT_FOUND, _credentials_json, handle
 from awscli_ecr_login_ext.identity import identity_from_environment
-from tests.conftest import REPO, clean_environment, require, which
+from tests.conftest import REPO, clean_environment, require, start_registry, which
 
 HELPER = REPO / ".venv" / "bin" / "docker-credential-ecr2"
 PRIVATE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -416,15 +416,9 @@ def test_docker_uses_the_helper_for_an_aliased_registry(env, fake_ecr, aws_home,
     """docker (no daemon needed for `manifest inspect`) asks docker-credential-ecr2 for the
     alias of an ECR registry and reads a manifest from a real local registry whose password is
     the ECR token."""
-    from tests.servers.docker_registry import LocalRegistry, MissingBinary
-
     docker = which("docker")
     require(docker, "docker CLI not installed")
-    local = LocalRegistry(tmp_path / "registry", password=fake_ecr.password)
-    try:
-        local.start()
-    except MissingBinary as exc:
-        require(False, str(exc))
+    local = start_registry(tmp_path / "registry", fake_ecr.password)
     try:
         aws_home.write_config(f"[default]\nregion = eu-west-1\necr2_registry_aliases =\n"
                               f"    {local.host} = {PRIVATE}\n")

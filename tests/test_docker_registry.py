@@ -11,35 +11,23 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from awscli_ecr_login_ext.tools import LoginTool, ToolError, find_tool, run_login
+from tests.conftest import start_registry, unavailable
 from tests.servers.docker_registry import LocalRegistry, MissingBinary, client_env
 
 PASSWORD = "s3cret-token"
 WRONG_PASSWORD = "wr0ng-s3cret-token"
 CLIENTS = ["docker", "skopeo", "podman", "buildah"]
-IN_CI = os.environ.get("CI", "").strip().lower() == "true"
-
-
-def unavailable(reason: str) -> None:
-    """A missing tool or registry binary fails under CI=true and skips elsewhere."""
-    if IN_CI:
-        pytest.fail(f"required for CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> LocalRegistry:
-    local = LocalRegistry(tmp_path_factory.mktemp("registry"), password=PASSWORD)
-    try:
-        local.start()
-    except MissingBinary as exc:
-        unavailable(str(exc))
+    local = start_registry(tmp_path_factory.mktemp("registry"), PASSWORD)
     yield local
     local.stop()
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import require, unavailable
 from tests.servers.fake_ecr import FAULTS, FakeEcr
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
@@ -302,7 +302,10 @@ def test_cli_rejects_proxy_without_ca_bundle(tmp_path: Path, proxied_ecr: FakeEc
 # -- botocore (the CLI v1's vendored copy) against every fault -------------------------
 @pytest.fixture(scope="module")
 def botocore_mod():
-    pytest.importorskip("awscli")  # must come first: it aliases its vendored botocore
+    try:
+        import awscli  # noqa: F401 -- must come first: it aliases its vendored botocore
+    except ImportError:
+        unavailable("awscli is not installed")
     import botocore.config
     import botocore.exceptions
     import botocore.retries.standard

@@ -14,14 +14,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from awscli_ecr_login_ext.commands.login import describe_expiry
-from tests.conftest import CLIS, MOTO_PASSWORD, require, usage_exit_code
-from tests.servers.docker_registry import LocalRegistry, MissingBinary, client_env
+from tests.conftest import (
+    CLIS,
+    MOTO_PASSWORD,
+    require,
+    shebang_python,
+    start_registry,
+    usage_exit_code,
+)
+from tests.servers.docker_registry import LocalRegistry, client_env
 from tests.servers.fake_ecr import FakeEcr
 
 PASSWORD = "ecr-login-test-Pa55word+/="  # what the local ECR issues and the registry accepts
@@ -47,11 +53,7 @@ TWO_CLIS = [cli for cli in CLIS if cli.label in ("v1", "v2")]
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> LocalRegistry:
-    local = LocalRegistry(tmp_path_factory.mktemp("registry"), password=PASSWORD)
-    try:
-        local.start()
-    except MissingBinary as error:
-        require(False, str(error))
+    local = start_registry(tmp_path_factory.mktemp("registry"), PASSWORD)
     local.push_small_image("hello", "v1")
     yield local
     local.stop()
@@ -94,14 +96,12 @@ class FakeTools:
     """Executables on a private PATH directory that record each call."""
 
     def __init__(self, root: Path, *names: str) -> None:
-        if " " in sys.executable or len(sys.executable) > 120:
-            pytest.skip("the test interpreter path cannot be used in a #! line")
         self.bin = root / "fake-bin"
         self.bin.mkdir(parents=True, exist_ok=True)
         self.log = root / "fake-calls.jsonl"
         for name in names:
             path = self.bin / name
-            path.write_text(FAKE_TOOL.format(python=sys.executable, log=str(self.log)))
+            path.write_text(FAKE_TOOL.format(python=shebang_python(), log=str(self.log)))
             path.chmod(0o755)
 
     def path(self, *extra: str) -> str:

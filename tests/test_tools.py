@@ -26,6 +26,7 @@ from awscli_ecr_login_ext.tools import (
     mask,
     run_login,
 )
+from tests.conftest import require, shebang_python
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 PASSWORD = "eyJwYXlsb2FkIjoiczNjcmV0LXRva2VuIn0="  # shaped like an ECR password
@@ -312,9 +313,7 @@ class FakeTool:
     def __init__(self, root: Path, name: str, mode: str = "ok") -> None:
         self.bin_dir = root / "bin"
         self.record = root / "record"
-        python = sys.executable
-        if " " in python or len(python) > 120:  # unusable in a #! line
-            pytest.skip("the test interpreter path cannot be used in a #! line")
+        python = shebang_python()
         self.path = make_executable(
             self.bin_dir, name, FAKE_TOOL.format(python=python, record=str(self.record), mode=mode)
         )
@@ -406,8 +405,7 @@ def test_run_login_not_executable(tmp_path: Path) -> None:
     path = tmp_path / "podman"
     path.write_text("#!/bin/sh\n", encoding="utf-8")
     path.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    if os.access(path, os.X_OK):  # e.g. some root setups
-        pytest.skip("cannot make a file non-executable here")
+    require(not os.access(path, os.X_OK), "cannot make a file non-executable here")
     result = run_login(TOOLS["podman"], str(path), HOST, PASSWORD, env={})
     assert (result.ok, result.returncode) == (False, 126)
     assert "could not run podman login" in result.output
