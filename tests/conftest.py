@@ -70,7 +70,9 @@ class Cli:
 CLIS = [
     Cli("v1", REPO / ".venv" / "bin" / "aws", 1, REPO / ".venv" / "bin" / "python"),
     Cli("v1.45", REPO / ".venv-v145" / "bin" / "aws", 1, REPO / ".venv-v145" / "bin" / "python"),
-    Cli("v2", Path("/usr/bin/aws"), 2, Path("/usr/bin/python3")),
+    Cli("v2.9", Path("/usr/bin/aws"), 2, Path("/usr/bin/python3")),
+    # v2 2.36.7 from the shared source tarball (make venv-v2): what the official installer runs.
+    Cli("v2.36", REPO / ".venv-v2" / "bin" / "aws", 2, REPO / ".venv-v2" / "bin" / "python"),
 ]
 
 

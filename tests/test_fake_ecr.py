@@ -18,7 +18,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CLIS as SUITE_CLIS
 from tests.conftest import require, unavailable
 from tests.servers.fake_ecr import FAULTS, FakeEcr
 
@@ -35,28 +35,21 @@ JSON_11 = "application/x-amz-json-1.1"
 PASSWORD = "pa55-w0rd/with:colon"  # a colon inside the password must survive decoding
 
 
-def _find_v1() -> str | None:
-    candidate = Path(sys.executable).parent / "aws"
-    if candidate.exists():
-        return str(candidate)
-    return "/tmp/probe-venv/bin/aws" if Path("/tmp/probe-venv/bin/aws").exists() else None
-
-
-CLIS = {
-    "v1": os.environ.get("FAKE_ECR_AWS_V1") or _find_v1(),
-    "v2": os.environ.get("FAKE_ECR_AWS_V2") or shutil.which("aws", path="/usr/bin"),
-}
+# The suite's CLIs by label (v1 1.46 and the two v2s; v1.45 shares v1's behaviour here).
+CLIS = {cli.label: str(cli.executable) for cli in SUITE_CLIS if cli.label != "v1.45"}
 # Which host each CLI's endpoint rules pick for ECR in us-west-2. They differ:
-# botocore's newer ECR rule set (CLI v1 1.46) uses "api.ecr-fips" for FIPS and
+# botocore's newer ECR rule set (CLI v1 1.46, v2 2.36) uses "api.ecr-fips" for FIPS and
 # "ecr.<region>.api.aws" for dual-stack, while the older one in CLI v2 2.9 uses
 # "ecr-fips" and "api.ecr.<region>.api.aws". These tests pin the observed hosts.
 FIPS_HOST = {
     "v1": "api.ecr-fips.us-west-2.amazonaws.com",
-    "v2": "ecr-fips.us-west-2.amazonaws.com",
+    "v2.9": "ecr-fips.us-west-2.amazonaws.com",
+    "v2.36": "api.ecr-fips.us-west-2.amazonaws.com",
 }
 DUALSTACK_HOST = {
     "v1": "ecr.us-west-2.api.aws",
-    "v2": "api.ecr.us-west-2.api.aws",
+    "v2.9": "api.ecr.us-west-2.api.aws",
+    "v2.36": "ecr.us-west-2.api.aws",
 }
 PUBLIC_HOST = "api.ecr-public.us-east-1.amazonaws.com"
 
@@ -80,7 +73,7 @@ def proxied_ecr(tmp_path: Path):
 
 @pytest.fixture(params=sorted(CLIS))
 def cli(request: pytest.FixtureRequest) -> str:
-    require(CLIS[request.param], f"AWS CLI {request.param} not installed")
+    require(Path(CLIS[request.param]).exists(), f"AWS CLI {request.param} not installed")
     return request.param
 
 
@@ -232,7 +225,7 @@ def test_cli_truncated_response_never_yields_a_token(
 
 def test_cli_slow_exceeds_read_timeout(tmp_path: Path, ecr: FakeEcr) -> None:
     """CLI v1 only, to keep the suite fast; botocore behaves the same in v2."""
-    require(CLIS["v1"], "AWS CLI v1 not installed")
+    require(Path(CLIS["v1"]).exists(), "AWS CLI v1 not installed")
     ecr.set_fault("slow", delay=30)
     started = time.monotonic()
     proc = _runner(tmp_path, "v1", ecr).run(
@@ -288,7 +281,7 @@ def test_cli_rejects_proxy_without_ca_bundle(tmp_path: Path, proxied_ecr: FakeEc
 
     CLI v1 only, to keep the suite fast.
     """
-    require(CLIS["v1"], "AWS CLI v1 not installed")
+    require(Path(CLIS["v1"]).exists(), "AWS CLI v1 not installed")
     env = {k: v for k, v in proxied_ecr.proxy_env().items() if k != "AWS_CA_BUNDLE"}
     proc = _runner(tmp_path, "v1", proxied_ecr).run(
         "ecr-public", "get-authorization-token", "--region", "us-east-1",

@@ -45,7 +45,8 @@ EXPECTED_ARGS = {
     "oras": ["login", "--username", "AWS", "--password-stdin", "{host}"],
     "crane": ["auth", "login", "{host}", "--username", "AWS", "--password-stdin"],
 }
-TWO_CLIS = [cli for cli in CLIS if cli.label in ("v1", "v2")]
+# The newest of each line; v1.45 differs from v1 only in where botocore lives.
+NEWEST_CLIS = [cli for cli in CLIS if cli.label != "v1.45"]
 
 
 # -- fixtures ---------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_a_wrong_password_is_refused_by_the_registry(aws_home, ecr, registry, cl
 # -- aws ecr2 login with the real clients ---------------------------------------------------
 
 
-@pytest.mark.parametrize("cli", TWO_CLIS, ids=str)
+@pytest.mark.parametrize("cli", NEWEST_CLIS, ids=str)
 @pytest.mark.parametrize("client", REAL_CLIENTS)
 def test_login_stores_credentials_the_client_then_uses(aws_home, cli, ecr, registry, client):
     require(cli.executable.exists(), f"AWS CLI {cli.label} not found")
