@@ -62,6 +62,11 @@ class Cli:
     executable: Path
     major: int
     python: Path  # the interpreter this CLI runs on
+    # Honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (botocore's configured endpoints,
+    # 2023): Debian's v2 2.9 does not, so its clients would leave loopback.
+    configured_endpoints: bool = True
+    # Prints errors as "aws: [ERROR]: ..." (v2's cli_error_format, 2025).
+    enhanced_errors: bool = False
 
     def __str__(self) -> str:
         return self.label
@@ -70,14 +75,24 @@ class Cli:
 CLIS = [
     Cli("v1", REPO / ".venv" / "bin" / "aws", 1, REPO / ".venv" / "bin" / "python"),
     Cli("v1.45", REPO / ".venv-v145" / "bin" / "aws", 1, REPO / ".venv-v145" / "bin" / "python"),
-    Cli("v2.9", Path("/usr/bin/aws"), 2, Path("/usr/bin/python3")),
+    Cli("v2.9", Path("/usr/bin/aws"), 2, Path("/usr/bin/python3"), configured_endpoints=False),
     # v2 2.36.7 from the shared source tarball (make venv-v2): what the official installer runs.
-    Cli("v2.36", REPO / ".venv-v2" / "bin" / "aws", 2, REPO / ".venv-v2" / "bin" / "python"),
+    Cli("v2.36", REPO / ".venv-v2" / "bin" / "aws", 2, REPO / ".venv-v2" / "bin" / "python",
+        enhanced_errors=True),
 ]
 
 
 def usage_exit_code(cli: Cli) -> int:
     return 252 if cli.major >= 2 else 255
+
+
+def error_line(cli: Cli, message: str, *, usage: bool = False) -> str:
+    """The stderr line (stripped) a CLI prints for an error our command raised: the message
+    alone, or on a v2 with enhanced errors behind "aws: [ERROR]: ", plus "An error occurred
+    (ParamValidation): " for a usage error."""
+    if not cli.enhanced_errors:
+        return message
+    return "aws: [ERROR]: " + ("An error occurred (ParamValidation): " if usage else "") + message
 
 
 @pytest.fixture(params=CLIS, ids=str)

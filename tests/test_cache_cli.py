@@ -15,7 +15,7 @@ import pytest
 
 from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache, default_cache_dir
 from awscli_ecr_login_ext.identity import identity_from_environment
-from tests.conftest import CLIS, Cli, require, usage_exit_code
+from tests.conftest import CLIS, Cli, error_line, require, usage_exit_code
 
 PROFILE = "[default]\nregion = eu-west-1\n"
 CACHED_PASSWORD = "cached-password"
@@ -231,13 +231,13 @@ def test_world_writable_cache_dir_is_refused(aws_home, cli, fake_ecr, command):
     message = result.stderr.strip()
     assert message.splitlines() == [message]
     assert "Traceback" not in result.stderr
-    assert message == (f"Refusing to use the token cache directory {directory}: it is writable "
-                       f"by other users (mode 0777). Run: chmod 700 {directory}")
+    assert message == error_line(
+        cli, f"Refusing to use the token cache directory {directory}: it is writable "
+             f"by other users (mode 0777). Run: chmod 700 {directory}")
     assert fake_ecr.requests == []
 
 
-# Only the v1 CLIs: Debian's v2 2.9 ignores AWS_ENDPOINT_URL, so its client would leave loopback.
-@pytest.mark.parametrize("cli", [c for c in CLIS if c.major == 1], ids=str)
+@pytest.mark.parametrize("cli", [c for c in CLIS if c.configured_endpoints], ids=str)
 def test_cache_entries_are_keyed_by_the_endpoint_really_called(aws_home, cli, fake_ecr):
     """AWS_ENDPOINT_URL moves the call, so it moves the key: a token is never served to the
     wrong endpoint, and --endpoint-url X shares entries with AWS_ENDPOINT_URL=X."""

@@ -224,9 +224,9 @@ def run_on_a_terminal(cli: Cli, aws_home, args: list[str]) -> str:
     return shown.decode("utf-8", "replace")
 
 
-def test_v2_pages_on_a_terminal_unless_told_not_to(aws_home, tmp_path, endpoint):
-    v2 = next(cli for cli in CLIS if cli.major >= 2)
-    require(v2.executable.exists(), "AWS CLI v2 not found")
+@pytest.mark.parametrize("v2", [cli for cli in CLIS if cli.major >= 2], ids=str)
+def test_v2_pages_on_a_terminal_unless_told_not_to(aws_home, tmp_path, endpoint, v2):
+    require(v2.executable.exists(), f"AWS CLI {v2.label} not found")
     record = tmp_path / "paged.txt"
     pager = tmp_path / "pager.sh"
     pager.write_text(f"#!/bin/sh\ncat > {record}\n")

@@ -22,6 +22,7 @@ from awscli_ecr_login_ext.commands.login import describe_expiry
 from tests.conftest import (
     CLIS,
     MOTO_PASSWORD,
+    error_line,
     require,
     shebang_python,
     start_registry,
@@ -285,7 +286,7 @@ def test_unknown_or_missing_tool_is_a_usage_error_before_any_call(aws_home, cli,
                           "--registry", ECR_HOST, env={"PATH": fakes.path()})
     assert result.returncode == usage_exit_code(cli)
     assert result.stdout == ""
-    assert result.stderr.strip() == message
+    assert result.stderr.strip() == error_line(cli, message, usage=True)
     assert ecr.requests == []
     assert fakes.calls == []
 
