@@ -58,9 +58,12 @@ SELECTOR_ARGS = [
     {
         "name": "cache", "action": "store_true", "group_name": "cache",
         "help_text": ("<p>Serve the token from the token cache in "
-                      "<code>~/.aws/ecr2/cache/</code> while at least half its lifetime "
-                      "remains, and fill it on a miss. Also enabled by "
-                      "<code>ecr2_cache = true</code> in the profile.</p>"),
+                      "<code>~/.aws/ecr2/cache/</code> while at least half its lifetime, "
+                      "and never less than 15 minutes, remains (<code>ecr2_cache_min_ttl = "
+                      "SECONDS</code> in the profile raises that minimum), and fill it on a "
+                      "miss. Also enabled by <code>ecr2_cache = true</code> in the profile. "
+                      "<code>--no-cache</code> never uses the cache, whatever the profile "
+                      "says (<code>AWS_ECR2_NO_CACHE=1</code> does the same).</p>"),
     },
     {
         "name": "no-cache", "action": "store_true", "group_name": "cache",
