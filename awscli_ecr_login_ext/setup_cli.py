@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import COMMAND_NAME
 from .atomic import write_atomically
-from .aws_config import ConfigSection, config_path
+from .aws_config import ConfigSection, config_path, read_config
 from .clis import AwsCli, ecr2_loads, find_clis
 from .errors import Ecr2Error
 
@@ -20,6 +20,10 @@ GUARD_KEY = "ecr2_v1_guard"
 _INDEX_MISSING_ECR2 = ("the completion index does not include ecr2 "
                        "(run: awscli-ecr-login-ext install --completion)")
 OURS = {COMMAND_NAME: "awscli_ecr_login_ext", GUARD_KEY: "awscli_ecr_login_ext.v1_path_guard"}
+# The first line of a config file that install creates: how uninstall knows it may delete the
+# file again (when this line is all that is left), with no state kept anywhere else.
+CREATED_HEADER = ("# Created by awscli-ecr-login-ext install; its uninstall deletes this file "
+                  "while nothing else is in it.\n")
 
 
 def plugin_directory() -> str:
@@ -81,8 +85,11 @@ def _target_majors(choice: str, clis: list[AwsCli]) -> set[int]:
 
 
 def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
+    """Apply ``edit`` to the [plugins] section; a missing file starts as CREATED_HEADER, and a
+    file left with nothing but that line is deleted."""
+    existed = path.exists()
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = read_config(path) if existed else CREATED_HEADER
     except (OSError, UnicodeError) as error:
         raise Ecr2Error(f"Cannot read the AWS config file {path}: {error}") from None
     section = ConfigSection(text, PLUGINS)
@@ -95,7 +102,15 @@ def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
     print(("Would change" if dry_run else "Changed") + f" [{PLUGINS}] in {path}:")
     for change in changes:
         print(f"  {change}")
-    if not dry_run:
+    delete = existed and section.text() == CREATED_HEADER
+    if delete:
+        print(("Would delete" if dry_run else "Deleted") + f" {path}: install created it and "
+              "nothing else is in it.")
+    if dry_run:
+        return 0
+    if delete:
+        path.unlink()
+    else:
         write_atomically(path, section.text())
     return 0
 
@@ -173,8 +188,7 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     path = config_path(args.config_file)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = ConfigSection(text, PLUGINS)
+    section = ConfigSection(read_config(path), PLUGINS)
     keys = [key for key, _ in section.items()]
     print(f"AWS config file: {path}{'' if path.exists() else ' (does not exist)'}")
     print(f"Plugin directory: {plugin_directory()}")
@@ -214,7 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--aliases", action="store_true",
                          help="also merge the ecr2 aliases into ~/.aws/cli/alias")
     install.set_defaults(run=cmd_install)
-    uninstall = commands.add_parser("uninstall", help="remove exactly what install added")
+    uninstall = commands.add_parser(
+        "uninstall", help="remove exactly what install added, giving back the file byte for byte",
+        description="Remove exactly what install added: the file is given back byte for byte. "
+                    "A [plugins] section left with nothing in it (no key, no comment) goes with "
+                    "the blank line before it; a config file that install created (its first "
+                    "line says so) is deleted when nothing else has been added to it.")
     uninstall.add_argument("--config-file", help=config_help)
     uninstall.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
     uninstall.set_defaults(run=cmd_uninstall)

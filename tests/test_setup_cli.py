@@ -7,6 +7,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import CLIS, MOTO_PASSWORD, REPO, require
 
 ORIGINAL = """# my settings, keep this comment
@@ -112,3 +114,97 @@ def test_auto_with_no_cli_on_path_is_a_clear_error(aws_home, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == ("awscli-ecr-login-ext: No AWS CLI found on PATH; name the "
                                      "one to configure with --cli v1, v2 or both.")
+
+
+# -- install then uninstall gives back the file, byte for byte ----------------------------------
+
+USER_PLUGIN = "def awscli_initialize(cli):\n    pass\n"
+ROUND_TRIPS = {
+    "no trailing newline": b"[default]\nregion = eu-west-1",
+    "crlf": b"[default]\r\nregion = eu-west-1\r\n\r\n[profile build]\r\nregion = us-west-2\r\n",
+    "crlf, no trailing newline": b"[default]\r\nregion = eu-west-1",
+    "own plugins section with a comment": (
+        b"[default]\nregion = eu-west-1\n\n[plugins]\n# my own plugins\n"
+        b"my_plugin = my_plugin\n"),
+    "own plugins section mid-file, profiles after it": (
+        b"# keep me\n[default]\nregion = eu-west-1\n\n[plugins]\nmy_plugin = my_plugin\n\n"
+        b"[profile build]\nregion = us-west-2\n"),
+    "own plugin path, spaced, no trailing newline": (
+        b"[plugins]\ncli_legacy_plugin_path=/opt/other-plugins   \n\n[profile build]\n"
+        b"region = us-west-2"),
+    "ends with blank lines": b"[default]\nregion = eu-west-1\n\n\n",
+    "comment only": b"# nothing here yet",
+    "empty": b"",
+    "does not exist": None,
+}
+
+
+def install_then_uninstall(aws_home, original: bytes | None) -> tuple[bytes, bytes | None]:
+    """The bytes install wrote, and what uninstall left (None: no file)."""
+    if original is None:
+        aws_home.config_file.unlink()
+    else:
+        aws_home.config_file.write_bytes(original)
+    installed = setup_command(aws_home, "install", "--cli", "both")
+    assert installed.returncode == 0, installed.stderr
+    after_install = aws_home.config_file.read_bytes()
+    removed = setup_command(aws_home, "uninstall")
+    assert removed.returncode == 0, removed.stderr
+    after = aws_home.config_file.read_bytes() if aws_home.config_file.exists() else None
+    return after_install, after
+
+
+@pytest.mark.parametrize("original", ROUND_TRIPS.values(), ids=ROUND_TRIPS.keys())
+def test_uninstall_gives_back_the_file_install_was_given(aws_home, original):
+    installed, after = install_then_uninstall(aws_home, original)
+    assert b"ecr2 = awscli_ecr_login_ext" in installed
+    assert after == original
+    assert not [p for p in aws_home.aws_dir.iterdir() if p.name != "credentials"
+                and p.name != "config"]
+
+
+def test_a_created_file_says_so_and_survives_what_the_user_added(aws_home):
+    aws_home.config_file.unlink()
+    assert setup_command(aws_home, "install", "--cli", "v1").returncode == 0
+    created = aws_home.config_file.read_text()
+    assert created == ("# Created by awscli-ecr-login-ext install; its uninstall deletes this "
+                       "file while nothing else is in it.\n\n[plugins]\n"
+                       "ecr2 = awscli_ecr_login_ext\n")
+    with aws_home.config_file.open("a") as config:
+        config.write("\n[profile build]\nregion = us-west-2\n")
+    removed = setup_command(aws_home, "uninstall")
+    assert removed.returncode == 0 and "Deleted" not in removed.stdout
+    assert aws_home.config_file.read_text() == (
+        "# Created by awscli-ecr-login-ext install; its uninstall deletes this file while "
+        "nothing else is in it.\n\n[profile build]\nregion = us-west-2\n")
+
+
+def test_uninstall_dry_run_of_a_created_file_deletes_nothing(aws_home):
+    aws_home.config_file.unlink()
+    assert setup_command(aws_home, "install", "--cli", "both").returncode == 0
+    installed = aws_home.config_file.read_bytes()
+    dry = setup_command(aws_home, "uninstall", "--dry-run")
+    assert dry.returncode == 0
+    assert f"Would delete {aws_home.config_file}: install created it" in dry.stdout
+    assert aws_home.config_file.read_bytes() == installed
+
+
+@pytest.mark.parametrize("original", [v for v in ROUND_TRIPS.values() if v],
+                         ids=[k for k, v in ROUND_TRIPS.items() if v])
+def test_what_install_writes_loads_on_every_cli(aws_home, moto_endpoint, tmp_path, original):
+    """The user's own plugin (a module on PYTHONPATH) and profiles still load next to ecr2."""
+    plugins = tmp_path / "user-plugins"
+    plugins.mkdir()
+    (plugins / "my_plugin.py").write_text(USER_PLUGIN)
+    aws_home.config_file.write_bytes(original)
+    assert setup_command(aws_home, "install", "--cli", "both").returncode == 0
+    env = {"PYTHONPATH": str(plugins)}
+    for cli in CLIS:
+        require(cli.executable.exists(), f"AWS CLI {cli.label} not found")
+        password = aws_home.run(cli, "ecr2", "get-login-password", "--region", "eu-west-1",
+                                "--endpoint-url", moto_endpoint, env=env)
+        assert (password.returncode, password.stdout) == (0, MOTO_PASSWORD + "\n"), (
+            cli.label, password.stderr)
+        if b"[profile build]" in original:
+            region = aws_home.run(cli, "configure", "get", "region", "--profile", "build", env=env)
+            assert region.stdout == "us-west-2\n", (cli.label, region.stderr)
