@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,76 @@ def test_what_install_writes_loads_on_every_cli(aws_home, moto_endpoint, tmp_pat
         if b"[profile build]" in original:
             region = aws_home.run(cli, "configure", "get", "region", "--profile", "build", env=env)
             assert region.stdout == "us-west-2\n", (cli.label, region.stderr)
+
+
+# -- a v2 with a Python of its own (pip-built, or the official installer) ------------------------
+
+V2_36 = next(cli for cli in CLIS if cli.label == "v2.36")
+
+
+def setup_on_path(aws_home, path: str, *args: str) -> subprocess.CompletedProcess:
+    """awscli-ecr-login-ext run by this package's Python with only ``path`` as PATH."""
+    return subprocess.run(
+        [sys.executable, "-m", "awscli_ecr_login_ext", *args,
+         "--config-file", str(aws_home.config_file)],
+        check=False, capture_output=True, text=True, cwd=REPO,
+        env={**aws_home.env, "PATH": path}, timeout=600)
+
+
+def test_install_v2_points_a_pip_built_v2_at_the_package(aws_home, moto_endpoint):
+    require(V2_36.executable.exists(), f"AWS CLI {V2_36.label} not found")
+    aws_home.config_file.write_text("[default]\nregion = eu-west-1\n")
+    path = str(V2_36.executable.parent)
+    installed = setup_on_path(aws_home, path, "install", "--cli", "v2")
+    assert installed.returncode == 0, installed.stderr
+    assert f"+ cli_legacy_plugin_path = {REPO}" in installed.stdout
+
+    status = setup_on_path(aws_home, path, "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert f"AWS CLI 2.36.7 at {V2_36.executable}: aws ecr2 loads;" in status.stdout
+    assert "AWS CLI 2.9" not in status.stdout  # only what is on PATH
+
+    password = aws_home.run(V2_36, "ecr2", "get-login-password", "--endpoint-url", moto_endpoint,
+                            env={"PATH": path})
+    assert (password.returncode, password.stdout) == (0, MOTO_PASSWORD + "\n"), password.stderr
+
+
+def completer_of(cli) -> str:
+    """Debian's v2 keeps its completer in /usr/libexec; pip-built CLIs put it beside ``aws``."""
+    if cli.executable == Path("/usr/bin/aws"):
+        return "/usr/libexec/aws_completer"
+    return str(cli.executable.with_name("aws_completer"))
+
+
+def test_completion_lists_ecr2(aws_home, cli):
+    """v1 completes plugins by itself; a v2 after `install --completion` rebuilt its index,
+    which `status` then reports. Only this CLI is on PATH, so only its index is rebuilt."""
+    path = str(cli.executable.parent)
+    if cli.major >= 2:
+        before = setup_on_path(aws_home, path, "status")
+        assert "the completion index does not include ecr2" in before.stdout
+        installed = setup_on_path(aws_home, path, "install", "--cli", "both", "--completion")
+        assert installed.returncode == 0, installed.stderr
+        version = cli_version(cli)
+        index = aws_home.root / ".aws" / "cli" / "cache" / f"{version}.index"
+        assert f"Completion index written: {index}" in installed.stdout
+        after = setup_on_path(aws_home, path, "status")
+        assert (f"AWS CLI {version} at {cli.executable}: aws ecr2 loads; "
+                "the completion index includes ecr2") in after.stdout
+
+    def complete(line: str) -> list[str]:
+        env = {**aws_home.env, "PATH": path, "COMP_LINE": line, "COMP_POINT": str(len(line))}
+        done = subprocess.run([completer_of(cli)], capture_output=True, text=True, env=env,
+                              check=False)
+        return done.stdout.split()
+
+    # v1 takes a complete word as the command and lists its subcommands: ask for "ec".
+    assert "ecr2" in complete("aws ecr" if cli.major >= 2 else "aws ec")
+    assert {"get-login-password", "get-login"} <= set(complete("aws ecr2 "))
+    assert {"--registry", "--registry-ids", "--public"} <= set(complete("aws ecr2 get-login --"))
+
+
+def cli_version(cli) -> str:
+    shown = subprocess.run([str(cli.executable), "--version"], capture_output=True, text=True,
+                           check=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
+    return (shown.stdout + shown.stderr).split()[0].split("/")[1]
