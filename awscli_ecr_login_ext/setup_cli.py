@@ -131,13 +131,17 @@ def cmd_install(args: argparse.Namespace) -> int:
     return status
 
 
-def _interpreter_of(cli: AwsCli) -> str:
-    """The Python an ``aws`` script runs on, from its ``#!`` line."""
+def interpreter_of(cli: AwsCli) -> list[str]:
+    """The command that runs a Python script the way an ``aws`` script is run: its ``#!``
+    line, words and all (``#!/usr/bin/env python3`` as well as a venv's own Python)."""
     with open(cli.executable, "rb") as script:
         first = script.readline().decode("utf-8", "replace")
-    if not first.startswith("#!"):
-        raise Ecr2Error(f"Cannot tell which Python runs {cli.executable}.")
-    return first[2:].strip().split()[0]
+    if not first.startswith("#!") or not first[2:].strip():
+        # The official installer's aws is a frozen binary with no Python to run a script.
+        raise Ecr2Error(f"Cannot rebuild the completion index of AWS CLI {cli.version}: "
+                        f"{cli.executable} is not a Python script, so there is no Python "
+                        "to run the index generator with.")
+    return first[2:].strip().split()
 
 
 def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> int:
@@ -153,7 +157,7 @@ def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> 
             continue
         print(f"Rebuilding the completion index of AWS CLI {cli.version} (takes about a minute)...")
         completed = subprocess.run(
-            [_interpreter_of(cli), script], capture_output=True, text=True, check=False,
+            [*interpreter_of(cli), script], capture_output=True, text=True, check=False,
             env=dict(os.environ, AWS_CONFIG_FILE=str(config_file)))
         if completed.returncode != 0:
             last = (completed.stderr.strip().splitlines() or ["no output"])[-1]

@@ -282,3 +282,18 @@ def cli_version(cli) -> str:
     shown = subprocess.run([str(cli.executable), "--version"], capture_output=True, text=True,
                            check=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
     return (shown.stdout + shown.stderr).split()[0].split("/")[1]
+
+
+def test_the_index_generator_runs_on_the_python_of_the_aws_script(tmp_path):
+    from awscli_ecr_login_ext.clis import AwsCli
+    from awscli_ecr_login_ext.errors import Ecr2Error
+    from awscli_ecr_login_ext.setup_cli import interpreter_of
+
+    script = tmp_path / "aws"
+    script.write_text("#!/usr/bin/env python3\nimport awscli.clidriver\n")
+    assert interpreter_of(AwsCli(str(script), "2.36.7")) == ["/usr/bin/env", "python3"]
+    script.write_text(f"#!{V2_36.python}\n")
+    assert interpreter_of(AwsCli(str(script), "2.36.7")) == [str(V2_36.python)]
+    script.write_bytes(b"\x7fELF\x02\x01\x01")  # the official installer's frozen binary
+    with pytest.raises(Ecr2Error, match="is not a Python script"):
+        interpreter_of(AwsCli(str(script), "2.36.7"))
