@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from awscli_ecr_login_ext.aws_config import ConfigSection
+from awscli_ecr_login_ext.setup_cli import PLUGINS, apply_install, apply_uninstall
 from tests.conftest import CLIS, MOTO_PASSWORD, REPO, require
 
 ORIGINAL = """# my settings, keep this comment
@@ -138,6 +142,32 @@ ROUND_TRIPS = {
     "empty": b"",
     "does not exist": None,
 }
+
+
+PIECES = ["[default]", "region = eu-west-1", "", "   ", "# a comment", "; another", "[plugins]",
+          "my_plugin = my_plugin", "cli_legacy_plugin_path = /opt/other", "  nested = 1",
+          "[profile build]", "cli_legacy_plugin_path=/a:/b  ", "s3 =", "[plugins] ; mine"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(st.sampled_from(PIECES), max_size=8),
+       newline=st.sampled_from(["\n", "\r\n"]), ending=st.sampled_from(["", "eol", "blank"]),
+       majors=st.sampled_from([{1}, {2}, {1, 2}]))
+def test_the_line_editor_undoes_what_it_did(lines, newline, ending, majors):
+    """apply_uninstall after apply_install gives back any config the CLI accepts, except an
+    empty [plugins] section of the user's own (documented: it goes too)."""
+    text = newline.join(lines) + {"": "", "eol": newline, "blank": newline * 2}[ending]
+    section = ConfigSection(text, PLUGINS)
+    keys = [key for key, _ in section.items()]
+    bounds = section._bounds()
+    assume(len([line for line in lines if line.startswith("[plugins]")]) <= 1)
+    assume(len(keys) == len(set(keys)))  # the CLI refuses duplicate keys
+    assume(bounds is None or any(line.strip() for line in section.lines[bounds[0] + 1:bounds[1]]))
+    apply_install(section, majors, "/site-packages")
+    assert "ecr2" in dict(section.items())
+    installed = ConfigSection(section.text(), PLUGINS)
+    apply_uninstall(installed, "/site-packages")
+    assert installed.text() == text
 
 
 def install_then_uninstall(aws_home, original: bytes | None) -> tuple[bytes, bytes | None]:
