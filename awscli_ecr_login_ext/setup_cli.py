@@ -222,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Set up the `aws ecr2` plugin in your AWS CLI configuration.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_help = "the AWS config file (default: $AWS_CONFIG_FILE, else ~/.aws/config)"
-    install = commands.add_parser("install", help="add the plugin to the AWS config file")
+    install = commands.add_parser(
+        "install", help="add the plugin to the AWS config file",
+        description="Add the plugin to the [plugins] section of the AWS config file, keeping "
+                    "every other byte; uninstall takes exactly that out again. A config file "
+                    "that does not exist is created, with a first line saying so.")
     install.add_argument("--cli", choices=["auto", "v1", "v2", "both"], default="auto",
                          help="which AWS CLI major to configure (default: those found on PATH)")
     install.add_argument("--config-file", help=config_help)
