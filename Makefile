@@ -19,7 +19,7 @@ PACKAGE_FILES := $(shell find awscli_ecr_login_ext scripts -type f -not -path '*
 DEBIAN_PACKAGES := awscli groff docker-registry skopeo podman buildah apache2-utils \
 	amazon-ecr-credential-helper hyperfine
 
-.PHONY: all deps system-deps venv venv-v2 test demo lint bench clean
+.PHONY: all deps system-deps venv venv-v2 test demo lint bench pythons clean
 
 all: test
 
@@ -89,5 +89,11 @@ lint: venv
 bench: deps
 	$(VENV)/bin/python -m bench
 
+# Every Python 3.9+ on this machine (pyenv's and Debian's), each in .venv-pythons/<version>
+# with the newest AWS CLI v1 for it: imports, a real get-login-password, a helper cache hit
+# and the core unit tests. Not part of `make test`: a few minutes, more on a cold start.
+pythons: venv
+	$(VENV)/bin/python scripts/check_pythons.py
+
 clean:
-	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) $(VENV_V2) build build-v2 .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) $(VENV_V2) .venv-pythons build build-v2 .pytest_cache .ruff_cache .hypothesis

@@ -28,7 +28,12 @@ unsafe directory. The token is never written to debug output.
 
 Freshness: by default an entry is served while at least half of its lifetime
 (expires_at - fetched_at) remains, like amazon-ecr-credential-helper; with ``min_ttl`` it is
-served while at least that many seconds remain. An expired token is never served.
+served while at least that many seconds remain. Either way an entry is never served with less
+than MIN_TTL_FLOOR (15 minutes) left, so a pull or push started with a cached token does not
+run out halfway; a ``min_ttl`` below the floor is raised to it (a debug line says so). put()
+stores only what get() would serve, so a token that comes back with less than the floor left
+is used but not stored. An expired token is never served; get_unexpired() (degraded service:
+the API failed) ignores the floor and the half-life rule.
 
 fetch() is single-flight across processes: on a miss it takes an exclusive lock on
 "<entry>.lock" (flock, or msvcrt.locking on Windows), re-checks the cache, and only then calls
@@ -63,6 +68,7 @@ if TYPE_CHECKING:
     from .selection import TokenRequest
 
 VARIANTS = ("standard", "fips", "dualstack", "fips-dualstack")
+MIN_TTL_FLOOR = 15 * 60.0  # seconds an entry must have left to be served or stored
 FORMAT_VERSION = 1
 
 _POSIX = os.name == "posix"
@@ -203,6 +209,9 @@ class TokenCache:
             min_ttl = float(min_ttl)
             if math.isnan(min_ttl):
                 raise ValueError("min_ttl must be a number")
+            if min_ttl < MIN_TTL_FLOOR:
+                debug(f"token cache: ecr2_cache_min_ttl {min_ttl:g}s is below the floor of "
+                      f"{MIN_TTL_FLOOR:g}s; using {MIN_TTL_FLOOR:g}s")
         self.min_ttl = min_ttl
         self._debug = debug
         self._clock = clock
@@ -214,7 +223,7 @@ class TokenCache:
         if now is None:
             now = self._clock()
         remaining = token.remaining(now)
-        if remaining <= 0:
+        if remaining < MIN_TTL_FLOOR:  # so never an expired one either
             return False
         if self.min_ttl is None:
             return token.lifetime > 0 and remaining >= token.lifetime / 2

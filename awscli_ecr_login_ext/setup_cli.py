@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import COMMAND_NAME
 from .atomic import write_atomically
-from .aws_config import ConfigSection, config_path
+from .aws_config import ConfigSection, config_path, read_config
 from .clis import AwsCli, ecr2_loads, find_clis
 from .errors import Ecr2Error
 
@@ -20,6 +20,10 @@ GUARD_KEY = "ecr2_v1_guard"
 _INDEX_MISSING_ECR2 = ("the completion index does not include ecr2 "
                        "(run: awscli-ecr-login-ext install --completion)")
 OURS = {COMMAND_NAME: "awscli_ecr_login_ext", GUARD_KEY: "awscli_ecr_login_ext.v1_path_guard"}
+# The first line of a config file that install creates: how uninstall knows it may delete the
+# file again (when this line is all that is left), with no state kept anywhere else.
+CREATED_HEADER = ("# Created by awscli-ecr-login-ext install; its uninstall deletes this file "
+                  "while nothing else is in it.\n")
 
 
 def plugin_directory() -> str:
@@ -81,8 +85,11 @@ def _target_majors(choice: str, clis: list[AwsCli]) -> set[int]:
 
 
 def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
+    """Apply ``edit`` to the [plugins] section; a missing file starts as CREATED_HEADER, and a
+    file left with nothing but that line is deleted."""
+    existed = path.exists()
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = read_config(path) if existed else CREATED_HEADER
     except (OSError, UnicodeError) as error:
         raise Ecr2Error(f"Cannot read the AWS config file {path}: {error}") from None
     section = ConfigSection(text, PLUGINS)
@@ -95,7 +102,15 @@ def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
     print(("Would change" if dry_run else "Changed") + f" [{PLUGINS}] in {path}:")
     for change in changes:
         print(f"  {change}")
-    if not dry_run:
+    delete = existed and section.text() == CREATED_HEADER
+    if delete:
+        print(("Would delete" if dry_run else "Deleted") + f" {path}: install created it and "
+              "nothing else is in it.")
+    if dry_run:
+        return 0
+    if delete:
+        path.unlink()
+    else:
         write_atomically(path, section.text())
     return 0
 
@@ -116,13 +131,17 @@ def cmd_install(args: argparse.Namespace) -> int:
     return status
 
 
-def _interpreter_of(cli: AwsCli) -> str:
-    """The Python an ``aws`` script runs on, from its ``#!`` line."""
+def interpreter_of(cli: AwsCli) -> list[str]:
+    """The command that runs a Python script the way an ``aws`` script is run: its ``#!``
+    line, words and all (``#!/usr/bin/env python3`` as well as a venv's own Python)."""
     with open(cli.executable, "rb") as script:
         first = script.readline().decode("utf-8", "replace")
-    if not first.startswith("#!"):
-        raise Ecr2Error(f"Cannot tell which Python runs {cli.executable}.")
-    return first[2:].strip().split()[0]
+    if not first.startswith("#!") or not first[2:].strip():
+        # The official installer's aws is a frozen binary with no Python to run a script.
+        raise Ecr2Error(f"Cannot rebuild the completion index of AWS CLI {cli.version}: "
+                        f"{cli.executable} is not a Python script, so there is no Python "
+                        "to run the index generator with.")
+    return first[2:].strip().split()
 
 
 def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> int:
@@ -138,7 +157,7 @@ def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> 
             continue
         print(f"Rebuilding the completion index of AWS CLI {cli.version} (takes about a minute)...")
         completed = subprocess.run(
-            [_interpreter_of(cli), script], capture_output=True, text=True, check=False,
+            [*interpreter_of(cli), script], capture_output=True, text=True, check=False,
             env=dict(os.environ, AWS_CONFIG_FILE=str(config_file)))
         if completed.returncode != 0:
             last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
@@ -173,8 +192,7 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     path = config_path(args.config_file)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = ConfigSection(text, PLUGINS)
+    section = ConfigSection(read_config(path), PLUGINS)
     keys = [key for key, _ in section.items()]
     print(f"AWS config file: {path}{'' if path.exists() else ' (does not exist)'}")
     print(f"Plugin directory: {plugin_directory()}")
@@ -204,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Set up the `aws ecr2` plugin in your AWS CLI configuration.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_help = "the AWS config file (default: $AWS_CONFIG_FILE, else ~/.aws/config)"
-    install = commands.add_parser("install", help="add the plugin to the AWS config file")
+    install = commands.add_parser(
+        "install", help="add the plugin to the AWS config file",
+        description="Add the plugin to the [plugins] section of the AWS config file, keeping "
+                    "every other byte; uninstall takes exactly that out again. A config file "
+                    "that does not exist is created, with a first line saying so.")
     install.add_argument("--cli", choices=["auto", "v1", "v2", "both"], default="auto",
                          help="which AWS CLI major to configure (default: those found on PATH)")
     install.add_argument("--config-file", help=config_help)
@@ -214,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--aliases", action="store_true",
                          help="also merge the ecr2 aliases into ~/.aws/cli/alias")
     install.set_defaults(run=cmd_install)
-    uninstall = commands.add_parser("uninstall", help="remove exactly what install added")
+    uninstall = commands.add_parser(
+        "uninstall", help="remove exactly what install added, giving back the file byte for byte",
+        description="Remove exactly what install added: the file is given back byte for byte. "
+                    "A [plugins] section left with nothing in it (no key, no comment) goes with "
+                    "the blank line before it; a config file that install created (its first "
+                    "line says so) is deleted when nothing else has been added to it.")
     uninstall.add_argument("--config-file", help=config_help)
     uninstall.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
     uninstall.set_defaults(run=cmd_uninstall)

@@ -168,14 +168,73 @@ def test_half_life_rule(cache, clock):
 
 
 def test_min_ttl_rule(tmp_path, clock):
-    cache = TokenCache(tmp_path / "c", min_ttl=600, clock=clock)
+    cache = TokenCache(tmp_path / "c", min_ttl=3600, clock=clock)
     key = make_key()
     assert cache.put(key, make_token())
-    clock.now = NOW + HOURS_12 - 601
+    clock.now = NOW + HOURS_12 - 3601
     assert cache.get(key) is not None
-    clock.now = NOW + HOURS_12 - 599
+    clock.now = NOW + HOURS_12 - 3599
     assert cache.get(key) is None
     assert cache.get_unexpired(key) is not None
+
+
+FLOOR = 15 * 60.0
+
+
+@pytest.mark.parametrize("min_ttl", [None, 0, 60, FLOOR - 1])
+def test_an_entry_under_the_floor_is_never_served(tmp_path, clock, min_ttl):
+    """Whatever the profile's minimum (none, or one below the floor), an entry with less than
+    15 minutes left is not served, even one with more than half its short lifetime left; the
+    degraded-service fallback may still use it while it is unexpired."""
+    cache = TokenCache(tmp_path / "c", min_ttl=min_ttl, clock=clock)
+    key = make_key()
+    assert cache.put(key, make_token(lifetime=FLOOR + 60))
+    assert cache.servable(make_token(lifetime=FLOOR + 60), NOW + 60)
+    clock.now = NOW + 61
+    assert cache.get(key) is None  # 14:59 of 16 minutes left
+    assert cache.get_unexpired(key) is not None
+    assert not cache.servable(make_token(lifetime=7 * 60), NOW + 3 * 60)  # 4 of 7 left
+
+
+@pytest.mark.parametrize("min_ttl", [None, 0, 300])
+def test_a_token_with_less_than_the_floor_left_is_not_stored(tmp_path, clock, min_ttl):
+    cache = TokenCache(tmp_path / "c", min_ttl=min_ttl, clock=clock)
+    key = make_key()
+    assert cache.put(key, make_token(lifetime=10 * 60)) is False
+    assert cache.put(key, make_token(lifetime=FLOOR - 1)) is False
+    assert not entry_path(cache, key).exists()
+    assert cache.put(key, make_token(lifetime=FLOOR)) is True
+
+
+def test_a_min_ttl_above_the_floor_raises_it(tmp_path, clock):
+    cache = TokenCache(tmp_path / "c", min_ttl=2 * FLOOR, clock=clock)
+    key = make_key()
+    assert cache.put(key, make_token(lifetime=2 * FLOOR - 1)) is False
+    assert cache.put(key, make_token(lifetime=2 * FLOOR + 10)) is True
+    clock.now = NOW + 10
+    assert cache.get(key) is not None
+    clock.now = NOW + 11
+    assert cache.get(key) is None
+
+
+def test_the_half_life_rule_still_holds_above_the_floor(cache, clock):
+    key = make_key()
+    assert cache.put(key, make_token(lifetime=4 * FLOOR))
+    clock.now = NOW + 2 * FLOOR  # half of an hour left: still served
+    assert cache.get(key) is not None
+    clock.now = NOW + 2 * FLOOR + 1
+    assert cache.get(key) is None
+
+
+def test_a_min_ttl_below_the_floor_says_so_in_the_debug_log(tmp_path):
+    lines: list[str] = []
+    TokenCache(tmp_path / "c", min_ttl=60, debug=lines.append)
+    assert lines == [("token cache: ecr2_cache_min_ttl 60s is below the floor of 900s; "
+                      "using 900s")]
+    lines.clear()
+    TokenCache(tmp_path / "c", min_ttl=3600, debug=lines.append)
+    TokenCache(tmp_path / "c", debug=lines.append)
+    assert lines == []
 
 
 def test_zero_min_ttl_never_serves_expired(tmp_path, clock):
@@ -184,6 +243,7 @@ def test_zero_min_ttl_never_serves_expired(tmp_path, clock):
     assert cache.put(key, make_token())
     clock.now = NOW + HOURS_12
     assert cache.get(key) is None
+    assert cache.get_unexpired(key) is None
 
 
 def test_expired_or_short_tokens_not_stored(cache, clock, tmp_path):

@@ -248,28 +248,6 @@ def test_v2_pages_on_a_terminal_unless_told_not_to(aws_home, tmp_path, endpoint,
     assert json.loads(piped.stdout)["Logins"][0]["Registry"] == EU
 
 
-def test_completion_lists_ecr2(aws_home, cli, tmp_path):
-    """v1 completes plugins by itself; v2 after `install --completion` rebuilt its index."""
-    if cli.major >= 2:
-        installed = subprocess.run(
-            [str(CLIS[0].python), "-m", "awscli_ecr_login_ext", "install", "--cli", "both",
-             "--completion", "--config-file", str(aws_home.config_file)],
-            capture_output=True, text=True, env=aws_home.env, check=False)
-        assert installed.returncode == 0, installed.stderr
-        completer = "/usr/libexec/aws_completer"
-    else:
-        completer = str(cli.executable.with_name("aws_completer"))
-
-    def complete(line: str) -> list[str]:
-        env = {**aws_home.env, "COMP_LINE": line, "COMP_POINT": str(len(line))}
-        done = subprocess.run([completer], capture_output=True, text=True, env=env, check=False)
-        return done.stdout.split()
-
-    assert "ecr2" in complete("aws ec")
-    assert {"get-login-password", "get-login"} <= set(complete("aws ecr2 "))
-    assert {"--registry", "--registry-ids", "--public"} <= set(complete("aws ecr2 get-login --"))
-
-
 def test_repeated_selector_flags_add_up(aws_home, cli, endpoint):
     result = aws_home.run(cli, "ecr2", "get-login", "--endpoint-url", endpoint.url,
                           "--registry", US, "--registry", EU,

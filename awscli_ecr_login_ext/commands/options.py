@@ -53,17 +53,20 @@ SELECTOR_ARGS = [
                       "(<code>public.ecr.aws</code>); the token is always requested in "
                       "us-east-1, as AWS requires.</p>"),
     },
+    # Two dests, not one tri-state dest: CustomArgument hands argparse no default of None, so
+    # a shared dest would start as store_true's False and hide the profile's ecr2_cache.
     {
-        "name": "cache", "action": "store_true", "group_name": "cache", "dest": "cache",
-        "default": None,
+        "name": "cache", "action": "store_true", "group_name": "cache",
         "help_text": ("<p>Serve the token from the token cache in "
-                      "<code>~/.aws/ecr2/cache/</code> while at least half its lifetime "
-                      "remains, and fill it on a miss. Also enabled by "
-                      "<code>ecr2_cache = true</code> in the profile.</p>"),
+                      "<code>~/.aws/ecr2/cache/</code> while at least half its lifetime, "
+                      "and never less than 15 minutes, remains (<code>ecr2_cache_min_ttl = "
+                      "SECONDS</code> in the profile raises that minimum), and fill it on a "
+                      "miss. Also enabled by <code>ecr2_cache = true</code> in the profile. "
+                      "<code>--no-cache</code> never uses the cache, whatever the profile "
+                      "says (<code>AWS_ECR2_NO_CACHE=1</code> does the same).</p>"),
     },
     {
-        "name": "no-cache", "action": "store_false", "group_name": "cache", "dest": "cache",
-        "default": None,
+        "name": "no-cache", "action": "store_true", "group_name": "cache",
         "help_text": ("<p>Never use the token cache, whatever the profile says "
                       "(<code>AWS_ECR2_NO_CACHE=1</code> does the same).</p>"),
     },
@@ -105,12 +108,12 @@ def _truthy(value: Any) -> bool:
 
 
 def token_cache(session: Any, parsed_args: Any) -> TokenCache | None:
-    """The cache when asked for (--cache, or ecr2_cache in the profile) and not refused."""
-    wanted = parsed_args.cache
+    """The cache when asked for (--cache, or ecr2_cache in the profile) and not refused
+    (--no-cache or AWS_ECR2_NO_CACHE, whatever else says)."""
     profile = session.get_scoped_config()
-    if wanted is None:
-        wanted = _truthy(profile.get("ecr2_cache", "false"))
-    if not wanted or _truthy(os.environ.get("AWS_ECR2_NO_CACHE", "")):
+    if parsed_args.no_cache or _truthy(os.environ.get("AWS_ECR2_NO_CACHE", "")):
+        return None
+    if not (parsed_args.cache or _truthy(profile.get("ecr2_cache", "false"))):
         return None
     min_ttl = profile.get("ecr2_cache_min_ttl")
     try:
