@@ -387,3 +387,67 @@ def test_environment_only_sources_do_not_share_the_default_profiles_entry(aws_ho
         assert "someone-elses-password" not in result.stdout, extra
         assert result.returncode == 1  # that source cannot sign here: an error, not a token
         assert fake_ecr.requests == []
+
+
+# -- sources that need a person, in the helper ---------------------------------------------------
+
+MFA_PROFILES = (f"[profile base]\nregion = eu-west-1\naws_access_key_id = {AKID_A}\n"
+                f"aws_secret_access_key = {SECRET}\n"
+                f"[profile m]\nregion = eu-west-1\nrole_arn = {ROLE}\nsource_profile = base\n"
+                "mfa_serial = arn:aws:iam::111111111111:mfa/me\n"
+                "[profile s]\nregion = eu-west-1\nsso_session = corp\n"
+                "sso_account_id = 111111111111\nsso_role_name = Admin\n"
+                "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+                "sso_region = eu-west-1\n")
+
+
+def test_helper_never_prompts_for_an_mfa_code(aws_home, fake_ecr):
+    aws_home.write_config(MFA_PROFILES)
+    env = {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url, "AWS_PROFILE": "m"}
+    result = helper_get(env)
+    line = ("docker-credential-ecr2: profile 'm' needs an MFA code; run 'aws ecr2 "
+            "get-login-password --cache --profile m' once, then try again\n")
+    assert (result.returncode, result.stdout, result.stderr) == (1, line, line)
+    assert fake_ecr.requests == []
+
+
+def test_helper_names_sso_login_when_there_is_no_sso_token(aws_home, fake_ecr):
+    aws_home.write_config(MFA_PROFILES)
+    env = {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url, "AWS_PROFILE": "s"}
+    result = helper_get(env)
+    assert result.returncode == 1
+    assert result.stdout == result.stderr
+    assert result.stdout.count("\n") == 1
+    assert "'aws sso login --profile s'" in result.stdout
+    assert fake_ecr.requests == []
+
+
+def test_helper_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, fake_ecr,
+                                                                       monkeypatch):
+    """The safety net: when the chain predicted another source than the one botocore signed
+    with, the token is served and nothing is written under the (wrong) key."""
+    from awscli_ecr_login_ext import credential_sources
+    from awscli_ecr_login_ext.credential_helper import handle
+
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    env = {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    right = credential_sources.Chain.resolve
+
+    def mistaken(self, profile):
+        found = right(self, profile)
+        return credential_sources.Resolution(found.identity, "sso")
+
+    monkeypatch.setattr(credential_sources.Chain, "resolve", mistaken)
+    code, out, err = handle("get", PRIVATE, env)
+    assert code == 0, err
+    assert json.loads(out)["Secret"]
+    assert len(fake_ecr.requests) == 1
+    assert TokenCache(environ=env).entries() == []
+    monkeypatch.setattr(credential_sources.Chain, "resolve", right)
+    assert handle("get", PRIVATE, env)[0] == 0
+    assert len(fake_ecr.requests) == 2
+    assert cached_labels(env) == ["profile:default"]
