@@ -19,8 +19,8 @@ exception text, or in the argv/environment of anything.
 Speed is the product: the helper runs on every pull and push. Its launcher
 (``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``; see
 ``_load_site`` for what a miss does about that. The cache-hit path of ``get``
-imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``, ``frozen``,
-``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
+imports only the stdlib-only core (``registry``, ``selection``, ``identity``,
+``credential_sources``, ``cache``, ``frozen``, ``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
 ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no
 ``json``, ``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or
 ``typing``. ``logins`` (``concurrent.futures``) and awscli/botocore are imported only on a
@@ -28,6 +28,16 @@ cache miss; ``json`` and ``configparser`` only for unusual files (see ``cache._l
 ``identity._parse_plain_ini``).
 
 Choices made here:
+
+* The cache key's identity is the credential source the chain of the installed AWS CLI's
+  botocore picks (``credential_sources``; the profile variables' order and the login provider
+  come from that CLI, see ``installed_cli``), the same key ``aws ecr2 ... --cache`` computes.
+  After a miss, a token signed by another source than predicted is served, not stored.
+* Sources that need a person never wait for one. An assume-role with ``mfa_serial`` is served
+  from the cache; on a miss (and no unexpired assumed-role credentials in ``~/.aws/cli/cache``)
+  the helper fails with one line: ``profile 'X' needs an MFA code; run 'aws ecr2
+  get-login-password --cache --profile X' once, then try again``. An SSO profile without a
+  valid SSO token fails with one line naming ``aws sso login --profile X``.
 
 * The token cache (``TokenCache``: ``$AWS_ECR2_CACHE_DIR``, else ``~/.aws/ecr2/cache``) is
   always used unless ``AWS_ECR2_NO_CACHE`` is 1/true/yes/on. The profile's

@@ -526,12 +526,22 @@ def chain_from_files(environ: Mapping[str, str], profile: str | None = None, *,
                      login: Callable[[], bool] | None = None) -> tuple[Chain, str]:
     """The Chain and profile name the botocore a helper miss loads would use; ``profile`` is an
     explicit profile (``--profile``). ``major``/``login`` default to the installed CLI's."""
-    if major is None or login is None:
-        from . import installed_cli
-
-        major = major or installed_cli.cli_major
-        login = login or installed_cli.botocore_has_login
+    if major is None:
+        major = _installed("cli_major")
+    if login is None:
+        login = _installed("botocore_has_login")
     name = profile or profile_from_environment(environ, major)
     profiles, sso_sessions, keys = profile_maps(environ)
     return Chain(environ, profiles, sso_sessions, keys, explicit=bool(profile),
                  login=login), name
+
+
+def _installed(name: str) -> Callable:
+    """``installed_cli.<name>``, imported only when called (rarely needed on a hit)."""
+
+    def call():
+        from . import installed_cli
+
+        return getattr(installed_cli, name)()
+
+    return call
