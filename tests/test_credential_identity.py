@@ -510,3 +510,44 @@ def test_cli_prompts_for_mfa_on_a_tty_and_the_helper_then_hits(aws_home, fake_ec
     assert got.returncode == 0, got.stderr
     assert json.loads(got.stdout)["Secret"] in shown
     assert len(fake_ecr.requests) == 1
+
+
+def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, fake_ecr,
+                                                                    monkeypatch, caplog):
+    """The same safety net in the CLI commands' token source, with a real v1 session."""
+    import argparse
+    import logging
+
+    from awscli_ecr_login_ext import credential_sources
+    from awscli_ecr_login_ext.selection import TokenRequest
+
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    for name, value in aws_home.env.items():
+        monkeypatch.setenv(name, value)
+    import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
+    import botocore.session
+
+    from awscli_ecr_login_ext.commands.options import token_source
+
+    right = credential_sources.Chain.resolve
+
+    def mistaken(self, profile):
+        return credential_sources.Resolution(right(self, profile).identity, "custom-process")
+
+    parsed_args = argparse.Namespace(cache=True)
+    parsed_globals = argparse.Namespace(region=None, endpoint_url=fake_ecr.url, verify_ssl=True,
+                                        profile=None)
+    request = TokenRequest.default_for_region("eu-west-1")
+    monkeypatch.setattr(credential_sources.Chain, "resolve", mistaken)
+    source = token_source(botocore.session.Session(), parsed_args, parsed_globals, [])
+    with caplog.at_level(logging.DEBUG, logger="awscli.ecr2"):
+        assert source.token_for(request).token
+    assert "not storing the token: botocore signed with shared-credentials-file" in caplog.text
+    assert TokenCache(environ=aws_home.env).entries() == []
+    monkeypatch.setattr(credential_sources.Chain, "resolve", right)
+    source = token_source(botocore.session.Session(), parsed_args, parsed_globals, [])
+    source.token_for(request)
+    assert cached_labels(aws_home.env) == ["profile:default"]
+    assert len(fake_ecr.requests) == 2
