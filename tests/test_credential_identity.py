@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -551,3 +552,73 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     source.token_for(request)
     assert cached_labels(aws_home.env) == ["profile:default"]
     assert len(fake_ecr.requests) == 2
+
+
+# Sources the real CLIs resolve with nothing but moto's STS and the fake ECR: each CLI signs as
+# the expected principal, files the token under that source, and the helper (v1, beside it)
+# computes the same key: it is served from the CLI's entry without a request.
+STS_SOURCES = {
+    "env keys": ({"AWS_ACCESS_KEY_ID": AKID_B, "AWS_SECRET_ACCESS_KEY": SECRET}, "",
+                 AKID_B, "env:"),
+    "static profile": ({"AWS_PROFILE": "b"}, "", AKID_B, "profile:b"),
+    "credential_process": ({"AWS_PROFILE": "p"}, "", AKID_B, "profile:p (credential_process)"),
+    "assume-role two deep": ({"AWS_PROFILE": "top"}, "sts", None,
+                             "profile:top (assume-role arn:aws:iam::111111111111:role/top)"),
+    # The environment's keys come first in the chain: they sign, not the role.
+    "env keys beside credential_source Environment": (
+        {"AWS_PROFILE": "envrole", "AWS_ACCESS_KEY_ID": AKID_B,
+         "AWS_SECRET_ACCESS_KEY": SECRET}, "", AKID_B, "env:"),
+    "credential_source Environment, explicit": (
+        {"AWS_ACCESS_KEY_ID": AKID_B, "AWS_SECRET_ACCESS_KEY": SECRET}, "sts --profile envrole",
+        None, "profile:envrole (assume-role arn:aws:iam::111111111111:role/envrole)"),
+    "web identity from env": ({"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": "TOKEN"},
+                              "sts", None, f"web-identity {ROLE}"),
+    "web identity profile": ({"AWS_PROFILE": "wi"}, "sts", None, f"web-identity {ROLE}"),
+}
+
+
+def sts_profiles(tmp_path: Path) -> str:
+    process = tmp_path / "creds.sh"
+    process.write_text("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"" + AKID_B +
+                       "\", \"SecretAccessKey\": \"" + SECRET + "\"}'\n")
+    process.chmod(0o755)
+    (tmp_path / "token").write_text("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")  # moto does not verify it
+    return (TWO_PROFILES
+            + f"[profile p]\nregion = eu-west-1\ncredential_process = {process}\n"
+            "[profile mid]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111111111111:role/mid\n"
+            "source_profile = a\n"
+            "[profile top]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111111111111:role/top\n"
+            "source_profile = mid\n"
+            "[profile envrole]\nregion = eu-west-1\n"
+            "role_arn = arn:aws:iam::111111111111:role/envrole\n"
+            "credential_source = Environment\n"
+            f"[profile wi]\nregion = eu-west-1\nrole_arn = {ROLE}\n"
+            f"web_identity_token_file = {tmp_path / 'token'}\n")
+
+
+@pytest.mark.parametrize("source", STS_SOURCES)
+def test_cli_signs_as_its_source_and_the_helper_shares_the_entry(aws_home, cli, fake_ecr,
+                                                                moto_endpoint, tmp_path, source):
+    extra, needs, signer, label = STS_SOURCES[source]
+    if needs.startswith("sts") and cli.label == "v2.9":
+        pytest.skip("v2 2.9's botocore has no AWS_ENDPOINT_URL_STS: its STS would not be local")
+    aws_home.write_config(sts_profiles(tmp_path))
+    env = {name: value.replace("TOKEN", str(tmp_path / "token")) for name, value in extra.items()}
+    env.update(AWS_ENDPOINT_URL_STS=moto_endpoint, AWS_DEFAULT_REGION="eu-west-1")
+    argv = ["--profile", "envrole"] if needs.endswith("--profile envrole") else []
+    result = aws_home.run(cli, "ecr2", "get-login-password", "--cache", "--registry", PRIVATE,
+                          "--endpoint-url", fake_ecr.url, *argv, env=env)
+    assert result.returncode == 0, result.stderr
+    signed = [r.access_key_id for r in fake_ecr.requests]
+    if signer is not None:
+        assert signed == [signer]
+    else:  # a role's temporary keys from STS, not any of the static ones
+        assert len(signed) == 1 and signed[0] not in (AKID_A, AKID_B, None)
+    [cached] = cached_labels(aws_home.env)
+    assert cached.startswith(label) if label == "env:" else cached == label
+    if argv:
+        return  # the helper has no --profile, and with these keys set it signs with them
+    got = helper_get({**aws_home.env, **env, "AWS_ENDPOINT_URL_ECR": fake_ecr.url})
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["Secret"] == result.stdout.strip()
+    assert len(fake_ecr.requests) == 1  # served from the CLI's entry
