@@ -6,6 +6,7 @@ Loaded only when an ``ecr2`` command runs (never by ``awscli_initialize``).
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -209,3 +210,39 @@ def display(session: Any, parsed_globals: Any, command_name: str, result: dict) 
             formatter(command_name, result, stream)
     else:
         formatter(command_name, result)
+
+
+def credential_chain(session: Any) -> tuple[Any, str]:
+    """The ``credential_sources.Chain`` this session's botocore resolves credentials with,
+    and the profile it uses.
+
+    Everything comes from the session itself, so each major's rules hold without restating
+    them: the profile name (``AWS_DEFAULT_PROFILE`` first on v1, ``AWS_PROFILE`` first on v2),
+    whether ``--profile`` was given (botocore then drops the environment keys), botocore's
+    merged profile map and sso-sessions, and whether this botocore has the login provider.
+    """
+    import botocore.configloader
+    import botocore.credentials
+    from botocore.exceptions import ConfigNotFound
+
+    from .credential_sources import Chain
+
+    full_config = session.full_config
+    try:
+        credentials_file = botocore.configloader.raw_config_parse(
+            session.get_config_variable("credentials_file"), parse_subsections=False)
+    except ConfigNotFound:
+        credentials_file = {}
+    keys = frozenset(name for name, section in credentials_file.items()
+                     if "aws_access_key_id" in section)
+    chain = Chain(
+        os.environ, full_config.get("profiles", {}), full_config.get("sso_sessions", {}), keys,
+        explicit=session.instance_variables().get("profile") is not None,
+        login=lambda: hasattr(botocore.credentials, "LoginProvider"))
+    return chain, session.get_config_variable("profile") or "default"
+
+
+def signing_method(session: Any) -> str | None:
+    """botocore's name for the source of the session's credentials (``Credentials.method``):
+    "env", "assume-role", "sso", "custom-process"...; None without credentials."""
+    return getattr(session.get_credentials(), "method", None)

@@ -19,8 +19,8 @@ exception text, or in the argv/environment of anything.
 Speed is the product: the helper runs on every pull and push. Its launcher
 (``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``; see
 ``_load_site`` for what a miss does about that. The cache-hit path of ``get``
-imports only the stdlib-only core (``registry``, ``selection``, ``identity``, ``cache``, ``frozen``,
-``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
+imports only the stdlib-only core (``registry``, ``selection``, ``identity``,
+``credential_sources``, ``cache``, ``frozen``, ``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
 ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no
 ``json``, ``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or
 ``typing``. ``logins`` (``concurrent.futures``) and awscli/botocore are imported only on a
@@ -28,6 +28,16 @@ cache miss; ``json`` and ``configparser`` only for unusual files (see ``cache._l
 ``identity._parse_plain_ini``).
 
 Choices made here:
+
+* The cache key's identity is the credential source the chain of the installed AWS CLI's
+  botocore picks (``credential_sources``; the profile variables' order and the login provider
+  come from that CLI, see ``installed_cli``), the same key ``aws ecr2 ... --cache`` computes.
+  After a miss, a token signed by another source than predicted is served, not stored.
+* Sources that need a person never wait for one. An assume-role with ``mfa_serial`` is served
+  from the cache; on a miss (and no unexpired assumed-role credentials in ``~/.aws/cli/cache``)
+  the helper fails with one line: ``profile 'X' needs an MFA code; run 'aws ecr2
+  get-login-password --cache --profile X' once, then try again``. An SSO profile without a
+  valid SSO token fails with one line naming ``aws sso login --profile X``.
 
 * The token cache (``TokenCache``: ``$AWS_ECR2_CACHE_DIR``, else ``~/.aws/ecr2/cache``) is
   always used unless ``AWS_ECR2_NO_CACHE`` is 1/true/yes/on. The profile's
@@ -78,29 +88,24 @@ class HelperError(Exception):
 
 
 class _Config:
-    """The environment and the selected profile of the shared config file, read without botocore.
+    """The environment, the credential chain and the selected profile's settings, read from
+    the shared files without botocore.
 
-    The profile is chosen like ``identity_from_environment`` does (``AWS_PROFILE``, else
-    ``AWS_DEFAULT_PROFILE``, else ``default``), so the settings read here belong to the
+    The profile and the chain are those of the botocore a miss loads
+    (``credential_sources.chain_from_files``), so the settings read here belong to the
     identity in the cache key.
     """
 
     def __init__(self, environ):
+        from .credential_sources import chain_from_files
         from .identity import _named_section, _read_ini, _resolve_path
 
         self.environ = environ
-        self.profile = (
-            environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "default"
-        )
-        path = _resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
-        self.sections = _read_ini(path)
-        scoped = {}
-        for section, items in self.sections.items():
-            # As botocore's build_profile_map: the last matching section wins, whole.
-            if section == self.profile == "default" or (
-                    _named_section(section, "profile") == self.profile):
-                scoped = items
-        self.scoped = scoped
+        self.chain, self.profile = chain_from_files(environ)
+        self.scoped = self.chain.profile(self.profile)
+        self._sections = None
+        self._read_sections = lambda: _read_ini(
+            _resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ))
         self._named_section = _named_section
         self._aliases = None
 
@@ -145,7 +150,9 @@ class _Config:
                 return value
         services = self.scoped.get("services", "").strip()
         if services:
-            for section, items in self.sections.items():
+            if self._sections is None:
+                self._sections = self._read_sections()
+            for section, items in self._sections.items():
                 if self._named_section(section, "services") == services:
                     nested = _parse_nested(items.get(_SERVICE_CONFIG_KEY[service], ""))
                     if nested.get("endpoint_url"):
@@ -168,17 +175,20 @@ class _Helper:
         self.environ = environ
         self.config = _Config(environ)
         self.warnings = []
-        self._identity = None
+        self._predicted = None
         self._cache = False
+        self._session = None
 
     # -- shared pieces ------------------------------------------------------------------
 
-    def identity(self):
-        if self._identity is None:
-            from .identity import identity_from_environment
+    def predicted(self):
+        """The credential source (``credential_sources.Resolution``) the chain predicts."""
+        if self._predicted is None:
+            self._predicted = self.config.chain.resolve(self.config.profile)
+        return self._predicted
 
-            self._identity = identity_from_environment(self.environ)
-        return self._identity
+    def identity(self):
+        return self.predicted().identity
 
     def cache(self):
         """The TokenCache, or None when AWS_ECR2_NO_CACHE is set."""
@@ -236,14 +246,30 @@ class _Helper:
         cache = self.cache()
         endpoint_url = self.config.endpoint_url(request.service)
         source = TokenSource(
-            client_for=lambda req: _create_client(req, endpoint_url),
+            client_for=lambda req: _create_client(self.session(), req, endpoint_url),
             cache=cache,
             identity=self.identity() if cache is not None else None,
             endpoint_for=lambda req: endpoint_url,
             warn=self.warnings.append,
+            signed_as_predicted=lambda: _signing_method(self.session()) == self.predicted().method,
         )
         # With a cache, token_for is the single-flight fetch with the degraded-service fallback.
-        return source.token_for(request)
+        try:
+            return source.token_for(request)
+        except Exception as error:
+            sso_profile = self.predicted().sso_profile
+            if sso_profile is not None and _is_sso_login_error(error):
+                raise HelperError(
+                    f"profile {sso_profile!r} has no valid SSO session; run "
+                    f"'aws sso login --profile {sso_profile}', then try again") from None
+            raise
+
+    def session(self):
+        """The botocore session of a miss: the AWS CLI's credential chain, with the MFA prompt
+        replaced by an error (a credential helper has no one to ask, and must never hang)."""
+        if self._session is None:
+            self._session = _create_session(self.config.profile)
+        return self._session
 
     def list(self):
         cache = self.cache()
@@ -316,16 +342,17 @@ def _load_site():
         site.main()
 
 
-def _create_client(request, endpoint_url):
-    """A botocore client for ``request``'s service, region and endpoint variant, with the
-    credentials the AWS CLI would use in this environment."""
+class MfaNeeded(HelperError):
+    """An assume-role on a miss needs an MFA code."""
+
+
+def _create_session(profile):
     _load_site()
     try:
         import awscli  # noqa: F401 -- awscli >= 1.46 vendors botocore: sets up its alias
     except ImportError:
         pass
     import botocore.session
-    from botocore.config import Config
 
     session = botocore.session.Session()
     try:
@@ -335,9 +362,35 @@ def _create_client(request, endpoint_url):
         pass
     else:
         inject_assume_role_provider_cache(session)
+
+    def no_prompt(prompt=""):
+        raise MfaNeeded(
+            f"profile {profile!r} needs an MFA code; run 'aws ecr2 get-login-password "
+            f"--cache --profile {profile}' once, then try again")
+
+    provider = session.get_component("credential_provider").get_provider("assume-role")
+    provider._prompter = no_prompt  # botocore's default reads the code from /dev/tty
+    return session
+
+
+def _create_client(session, request, endpoint_url):
+    """A botocore client for ``request``'s service, region and endpoint variant, with the
+    credentials the AWS CLI would use in this environment."""
+    from botocore.config import Config
+
     config = Config(use_fips_endpoint=request.fips, use_dualstack_endpoint=request.dualstack)
     return session.create_client(request.service, region_name=request.region,
                                  endpoint_url=endpoint_url, config=config)
+
+
+def _signing_method(session):
+    """botocore's ``Credentials.method`` of the credentials that signed ("env", "sso"...)."""
+    return getattr(session.get_credentials(), "method", None)
+
+
+def _is_sso_login_error(error):
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return bool(names & {"SSOError", "TokenRetrievalError"})
 
 
 # -- protocol ----------------------------------------------------------------------------

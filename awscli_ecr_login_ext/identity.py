@@ -2,48 +2,22 @@
 
 A registry token must never be served to a principal other than the one it was issued to, yet
 finding out the real principal (STS, SSO, assume-role, credential_process...) is exactly the
-slow work the cache exists to avoid. So the cache is keyed on what *selects* the credentials,
-read straight from the environment and the shared AWS files. This is "the key":
+slow work the cache exists to avoid. So the cache is keyed on the credential source botocore's
+chain will pick and what selects the principal there (``credential_sources``): an ``Identity``.
 
-1. Environment credentials. If ``AWS_ACCESS_KEY_ID`` is set (non-empty) and no profile was
-   passed explicitly (``profile=``, as ``aws --profile X`` does), botocore uses the environment
-   keys -- even when ``AWS_PROFILE`` is set -- so::
+``Identity.key`` is "KIND:" + sha256 of the source kind and its selectors, for example
+``env`` (a hash of the access key id), ``assume-role`` (role ARN, external id, session name,
+duration, MFA serial and the key of its source), ``sso`` (start URL, region, account, role),
+``web-identity`` (role ARN, token file path and a hash of its content), ``container`` (URI
+and a hash of the authorization token), ``instance-metadata`` (the endpoint settings).
+``Identity.label`` says the same for people, without secrets: "env:3f2a9c1b",
+"profile:dev", "profile:ops (assume-role arn:aws:iam::111111111111:role/deploy)",
+"container", "instance-metadata"... Secret keys and session tokens are never part of either.
 
-       key   = "env:" + sha256(access key id).hexdigest()
-       label = "env:" + the first 8 hex digits of that hash       e.g. "env:3f2a9c1b"
-
-   The access key id itself never appears in a key, a label or a cache file. Temporary
-   environment credentials get a new access key id per session, hence a new identity.
-
-2. Otherwise, a profile: the explicit ``profile`` argument, else ``AWS_PROFILE``, else
-   ``AWS_DEFAULT_PROFILE``, else ``default``::
-
-       key   = "profile:" + sha256 of a canonical JSON document holding
-                 - the resolved absolute path of the config file
-                   (``AWS_CONFIG_FILE``, default ``~/.aws/config``),
-                 - the resolved absolute path of the credentials file
-                   (``AWS_SHARED_CREDENTIALS_FILE``, default ``~/.aws/credentials``),
-                 - the profile name,
-                 - the sorted items of the profile's sections in the config file
-                   (``[profile NAME]``; for ``default`` also ``[default]``), plus the
-                   ``[sso-session X]`` section that profile names in ``sso_session``,
-                 - the sorted items of the profile's section in the credentials file (``[NAME]``),
-               where ``aws_secret_access_key``, ``aws_session_token`` and
-               ``aws_security_token`` are left out and ``aws_access_key_id`` is replaced
-               by its sha256.
-       label = "profile:" + NAME
-
-   Consequences: an assumed-role or SSO profile keeps its identity while its temporary keys
-   rotate (those live in botocore's own caches, not in these files); two profiles never share
-   an identity; editing a profile (a new ``role_arn``, ``source_profile``, ``sso_account_id``,
-   ``credential_process``, static access key id...) gives a new identity, so tokens cached for
-   the old settings are no longer served. Changing only a secret (secret key, session token)
-   keeps the identity. Settings inherited from elsewhere (a ``source_profile``'s own section)
-   are not part of the key.
-
-Paths get ``~`` expanded with the home directory of the given environment (``HOME``;
-``USERPROFILE`` on Windows) and ``$VAR`` expanded from it, as botocore does. A missing,
-unreadable or malformed file counts as empty: computing an identity never raises.
+This module holds the value class and what the credential helper's hit path needs to read the
+shared files without botocore: the INI reader (``_read_ini``, the same sections as
+configparser), path expansion and ``canonical_json``/``sha256`` without their heavy imports.
+A missing, unreadable or malformed file counts as empty: computing an identity never raises.
 """
 
 from __future__ import annotations
@@ -61,7 +35,7 @@ except ImportError:
     try:
         from _sha2 import sha256  # CPython >= 3.12
     except ImportError:
-        from hashlib import sha256
+        from hashlib import sha256  # noqa: F401 - re-exported, as the two above
 try:
     from _json import encode_basestring_ascii as _encode_string  # what json.dumps uses
 except ImportError:  # not CPython: canonical_json leaves it all to the json module
@@ -72,15 +46,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# Never part of an identity: rotating a secret must not invalidate the cache, and nothing
-# derived from a secret should land in a cache key.
-_SECRET_OPTIONS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
-_HASHED_OPTIONS = frozenset({"aws_access_key_id"})
-
-
 class Identity(Frozen):
     """``key``: stable opaque string for cache keys, never a secret in clear.
-    ``label``: human-readable, "profile:NAME" or "env:<8 hex digits>".
+    ``label``: human-readable, without secrets: "profile:NAME", "env:<8 hex digits>",
+    "profile:NAME (assume-role ARN)", "container"... (see ``credential_sources``).
 
     Immutable; compares and hashes by both fields.
     """
@@ -98,55 +67,13 @@ class Identity(Frozen):
 def identity_from_environment(
     environ: Mapping[str, str] | None = None, profile: str | None = None
 ) -> Identity:
-    """Derive the caller's Identity from ``environ`` (default ``os.environ``) and the shared
-    AWS config files; ``profile`` is an explicitly requested profile (``aws --profile X``)."""
-    if environ is None:
-        environ = os.environ
-    if not profile:
-        access_key_id = environ.get("AWS_ACCESS_KEY_ID")
-        if access_key_id:
-            digest = _sha256_hex(access_key_id)
-            return Identity(key="env:" + digest, label="env:" + digest[:8])
-        profile = environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "default"
+    """The caller's Identity from ``environ`` (default ``os.environ``) and the shared AWS files,
+    for the chain of the installed AWS CLI's botocore; ``profile`` is an explicitly requested
+    profile (``aws --profile X``)."""
+    from .credential_sources import chain_from_files
 
-    config_path = _resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
-    creds_path = _resolve_path(
-        environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", environ
-    )
-    config = _read_ini(config_path)
-    creds = _read_ini(creds_path)
-
-    config_sections: dict[str, list[list[str]]] = {}
-    for section, items in config.items():
-        # botocore: [profile NAME], and [default] for the default profile only (a bare
-        # [NAME] in the config file is not a profile).
-        if _named_section(section, "profile") == profile or section == profile == "default":
-            config_sections[section] = _scrub(items)
-    sso_session = None
-    for section in sorted(config_sections):
-        for option, value in config_sections[section]:
-            if option == "sso_session":
-                sso_session = value.strip()
-    if sso_session:
-        for section, items in config.items():
-            if _named_section(section, "sso-session") == sso_session:
-                config_sections[section] = _scrub(items)
-
-    document = {
-        "version": 1,
-        "config_file": config_path,
-        "credentials_file": creds_path,
-        "profile": profile,
-        "config": config_sections,
-        "credentials": _scrub(creds[profile]) if profile in creds else None,
-    }
-    return Identity(key="profile:" + _sha256_hex(canonical_json(document)),
-                    label="profile:" + profile)
-
-
-def _sha256_hex(text: str) -> str:
-    # surrogatepass: undecodable bytes from files and odd environment strings must hash, not raise.
-    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    chain, name = chain_from_files(os.environ if environ is None else environ, profile)
+    return chain.resolve(name).identity
 
 
 def canonical_json(document: object) -> str:
@@ -206,18 +133,6 @@ def _encode(value: object, out) -> None:
         out("]")
     else:
         raise _NotPlain
-
-
-def _scrub(items: dict[str, str]) -> list[list[str]]:
-    out = []
-    for option, value in items.items():
-        if option in _SECRET_OPTIONS:
-            continue
-        if option in _HASHED_OPTIONS:
-            value = "sha256:" + _sha256_hex(value.strip())
-        out.append([option, value])
-    out.sort()
-    return out
 
 
 def _named_section(section: str, kind: str) -> str | None:

@@ -66,6 +66,10 @@ class TokenSource:
     endpoint_for: Callable[[TokenRequest], str | None] = lambda request: None
     warn: Callable[[str], None] = lambda message: None
     on_secret: Callable[[str], None] = lambda secret: None
+    # Asked after a fetch, before the token is stored under ``identity``: whether the
+    # credentials that signed came from the source the identity predicted. When not, the
+    # token is served but not cached: a modelling mistake costs a miss, never a wrong principal.
+    signed_as_predicted: Callable[[], bool] = lambda: True
 
     def cache_key(self, request: TokenRequest) -> CacheKey | None:
         if self.cache is None or self.identity is None:
@@ -84,8 +88,16 @@ class TokenSource:
         key = self.cache_key(request)
         if key is None:
             return self._call(request)
+        def fetch_to_store() -> CachedToken:
+            token = self._call(request)
+            if not self.signed_as_predicted():
+                raise _DoNotStore(token)
+            return token
+
         try:
-            return self.cache.fetch(key, lambda: self._call(request))[0]
+            return self.cache.fetch(key, fetch_to_store)[0]
+        except _DoNotStore as unstored:
+            return unstored.token
         except Exception as error:
             cached = self.cache.get_unexpired(key) if is_service_failure(error) else None
             if cached is None:
@@ -94,6 +106,14 @@ class TokenSource:
             self.warn(f"Warning: GetAuthorizationToken failed in {request.region} ({error}); "
                       f"using a cached token that expires in {minutes} minutes.")
             return cached
+
+
+class _DoNotStore(Exception):
+    """Carries a fetched token past the cache's store step."""
+
+    def __init__(self, token: CachedToken) -> None:
+        super().__init__("token not stored")
+        self.token = token
 
 
 def is_service_failure(error: BaseException) -> bool:

@@ -41,148 +41,61 @@ def _home(tmp_path, config: str | None = None, credentials: str | None = None) -
 def test_env_access_key_is_hashed():
     ident = identity_from_environment({"AWS_ACCESS_KEY_ID": AKID, "HOME": "/nonexistent"})
     digest = hashlib.sha256(AKID.encode()).hexdigest()
-    assert ident == Identity(key="env:" + digest, label="env:" + digest[:8])
+    assert ident.label == "env:" + digest[:8]
+    assert ident.key.startswith("env:")
     assert AKID not in ident.key and AKID not in ident.label
 
 
 def test_env_keys_beat_aws_profile_but_not_explicit_profile(tmp_path):
-    environ = _home(tmp_path, config="[profile dev]\nregion = eu-west-1\n")
-    environ.update(AWS_ACCESS_KEY_ID=AKID, AWS_PROFILE="dev")
+    environ = _home(tmp_path, config=f"[profile dev]\naws_access_key_id = {AKID}\n")
+    environ.update(AWS_ACCESS_KEY_ID="AKIAOTHEREXAMPLE", AWS_PROFILE="dev")
     assert identity_from_environment(environ).key.startswith("env:")
     explicit = identity_from_environment(environ, profile="dev")
     assert explicit.label == "profile:dev"
-    assert explicit.key.startswith("profile:")
+    assert explicit.key.startswith("config-file:")
     assert AKID not in explicit.key
 
 
 def test_empty_access_key_is_not_env(tmp_path):
-    environ = _home(tmp_path)
+    environ = _home(tmp_path, credentials=f"[default]\naws_access_key_id = {AKID}\n")
     environ["AWS_ACCESS_KEY_ID"] = ""
     assert identity_from_environment(environ).label == "profile:default"
 
 
-def test_profile_selection_order(tmp_path):
-    environ = _home(tmp_path, config="[default]\n[profile a]\n[profile b]\n")
-    assert identity_from_environment(environ).label == "profile:default"
-    a = identity_from_environment({**environ, "AWS_PROFILE": "a"})
-    b = identity_from_environment({**environ, "AWS_PROFILE": "b"})
-    assert (a.label, b.label) == ("profile:a", "profile:b")
-    assert a.key != b.key
-    assert identity_from_environment({**environ, "AWS_DEFAULT_PROFILE": "b"}) == b
-    assert (
-        identity_from_environment({**environ, "AWS_PROFILE": "a", "AWS_DEFAULT_PROFILE": "b"}) == a
-    )
-    assert identity_from_environment(environ, profile="b") == b
-
-
-def test_profiles_with_identical_settings_differ(tmp_path):
-    body = "role_arn = arn:aws:iam::123456789012:role/x\nsource_profile = base\n"
-    environ = _home(tmp_path, config=f"[profile a]\n{body}[profile b]\n{body}")
-    assert (
-        identity_from_environment(environ, "a").key != identity_from_environment(environ, "b").key
-    )
-
-
-def test_secrets_excluded_from_key(tmp_path):
-    def creds(secret: str, token: str) -> str:
-        return (
-            f"[dev]\naws_access_key_id = {AKID}\naws_secret_access_key = {secret}\n"
-            f"aws_session_token = {token}\naws_security_token = {token}\n"
-        )
-
-    one = identity_from_environment(_home(tmp_path, credentials=creds("s1", "t1")), "dev")
-    two = identity_from_environment(_home(tmp_path, credentials=creds("s2", "t2")), "dev")
-    assert one == two
-
-
-def test_access_key_id_in_credentials_file_counts(tmp_path):
-    one = identity_from_environment(
-        _home(tmp_path, credentials=f"[dev]\naws_access_key_id = {AKID}\n"), "dev"
-    )
-    two = identity_from_environment(
-        _home(tmp_path, credentials="[dev]\naws_access_key_id = AKIAOTHEREXAMPLE\n"), "dev"
-    )
-    assert one.key != two.key
-    assert AKID not in one.key
-
-
-def test_role_arn_change_gives_new_identity(tmp_path):
-    def cfg(arn: str) -> str:
-        return f"[profile dev]\nrole_arn = {arn}\nsource_profile = default\n"
-
-    one = identity_from_environment(_home(tmp_path, config=cfg("arn:aws:iam::1:role/a")), "dev")
-    same = identity_from_environment(_home(tmp_path, config=cfg("arn:aws:iam::1:role/a")), "dev")
-    two = identity_from_environment(_home(tmp_path, config=cfg("arn:aws:iam::1:role/b")), "dev")
-    assert one == same
-    assert one.key != two.key
-
-
-def test_only_the_profiles_own_sections_count(tmp_path):
-    base = "[profile dev]\nregion = eu-west-1\n"
-    ref = identity_from_environment(_home(tmp_path, config=base), "dev")
-    # Other profiles, and a bare [dev] section (not a profile in the config file), don't count.
-    noise = base + "[profile other]\nregion = x\n[dev]\nregion = y\n"
-    assert identity_from_environment(_home(tmp_path, config=noise), "dev") == ref
-    # botocore accepts extra blanks in the section name.
-    spaced = "[profile   dev]\nregion = eu-west-1\n"
-    assert identity_from_environment(_home(tmp_path, config=spaced), "dev") != (
-        identity_from_environment(_home(tmp_path, config=""), "dev")
-    )
-
-
-def test_default_profile_reads_default_section(tmp_path):
-    one = identity_from_environment(_home(tmp_path, config="[default]\nregion = a\n"))
-    two = identity_from_environment(_home(tmp_path, config="[default]\nregion = b\n"))
-    assert one.key != two.key
-
-
-def test_sso_session_section_counts(tmp_path):
-    def cfg(url: str) -> str:
-        return (
-            "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n"
-            f"[sso-session corp]\nsso_start_url = {url}\nsso_region = us-east-1\n"
-        )
-
-    one = identity_from_environment(_home(tmp_path, config=cfg("https://a/start")), "dev")
-    two = identity_from_environment(_home(tmp_path, config=cfg("https://b/start")), "dev")
-    assert one.key != two.key
-
-
-def test_file_locations_count(tmp_path):
-    (tmp_path / "c1").write_text("[profile dev]\n")
-    (tmp_path / "c2").write_text("[profile dev]\n")
+def test_profiles_are_read_from_the_files_the_environment_names(tmp_path):
+    (tmp_path / "c1").write_text(f"[profile dev]\naws_access_key_id = {AKID}\n")
     env = {"HOME": str(tmp_path)}
-    one = identity_from_environment({**env, "AWS_CONFIG_FILE": str(tmp_path / "c1")}, "dev")
-    two = identity_from_environment({**env, "AWS_CONFIG_FILE": str(tmp_path / "c2")}, "dev")
     tilde = identity_from_environment({**env, "AWS_CONFIG_FILE": "~/c1"}, "dev")
-    assert one.key != two.key
-    assert tilde == one
+    assert tilde == identity_from_environment({**env, "AWS_CONFIG_FILE": str(tmp_path / "c1")},
+                                              "dev")
+    assert tilde.key.startswith("config-file:")
     creds = identity_from_environment(
-        {**env, "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c1")}, "dev"
-    )
-    assert creds.key != identity_from_environment(env, "dev").key
+        {**env, "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c1")}, "profile dev")
+    assert creds.key.startswith("shared-credentials-file:")
 
 
 def test_home_comes_from_given_environ(tmp_path):
-    (tmp_path / "h1").mkdir()
-    (tmp_path / "h2").mkdir()
-    one = identity_from_environment(_home(tmp_path / "h1", config="[default]\nregion = a\n"))
-    two = identity_from_environment(_home(tmp_path / "h2", config="[default]\nregion = a\n"))
+    for name, akid in (("h1", AKID), ("h2", "AKIAOTHEREXAMPLE")):
+        (tmp_path / name).mkdir()
+        _home(tmp_path / name, credentials=f"[default]\naws_access_key_id = {akid}\n")
+    one = identity_from_environment({"HOME": str(tmp_path / "h1")})
+    two = identity_from_environment({"HOME": str(tmp_path / "h2")})
     assert one.key != two.key
     assert expand_user("~/x", {"HOME": "/home/u/"}) == "/home/u/x"
     assert expand_user("/abs/~", {"HOME": "/home/u"}) == "/abs/~"
 
 
 def test_missing_unreadable_and_malformed_files_are_empty(tmp_path):
-    empty = identity_from_environment(_home(tmp_path, config="", credentials=""), "dev")
-    missing_home = tmp_path / "nothing"
-    missing_home.mkdir()
-    assert identity_from_environment({"HOME": str(missing_home)}, "dev").label == "profile:dev"
+    environ = {"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"}
+    empty = identity_from_environment({**environ, **_home(tmp_path, config="", credentials="")},
+                                      "dev")
+    assert empty.label == "no credentials"
     malformed = "no section header\n[profile dev\n= =\n"
-    assert identity_from_environment(_home(tmp_path, config=malformed), "dev") == empty
+    _home(tmp_path, config=malformed)
+    assert identity_from_environment(environ, "dev") == empty
     (tmp_path / ".aws" / "config").unlink()
     (tmp_path / ".aws" / "config").mkdir()  # a directory where the file should be
-    assert identity_from_environment({"HOME": str(tmp_path)}, "dev") == empty
+    assert identity_from_environment(environ, "dev") == empty
 
 
 _INI_LINES = st.one_of(
@@ -224,8 +137,7 @@ def test_arbitrary_ini_contents_never_raise(config, credentials, profile):
         with open(os.path.join(home, ".aws", "credentials"), "wb") as f:
             f.write(credentials)
         ident = identity_from_environment({"HOME": home}, profile)
-        assert ident.key.startswith("profile:")
-        assert ident.label == "profile:" + (profile or "default")
+        assert ident.key and ident.label
 
 
 @settings(max_examples=100, deadline=None)
@@ -238,6 +150,11 @@ def test_arbitrary_ini_contents_never_raise(config, credentials, profile):
                 "AWS_CONFIG_FILE",
                 "AWS_SHARED_CREDENTIALS_FILE",
                 "AWS_ACCESS_KEY_ID",
+                "AWS_ROLE_ARN",
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
                 "HOME",
             ]
         ),
@@ -247,52 +164,33 @@ def test_arbitrary_ini_contents_never_raise(config, credentials, profile):
 )
 def test_arbitrary_environment_never_raises(environ):
     ident = identity_from_environment(environ)
-    assert ident.key.startswith(("env:", "profile:"))
+    assert ident.key and ident.label
 
 
 def test_lone_surrogates_do_not_raise(tmp_path):
     assert identity_from_environment({"AWS_ACCESS_KEY_ID": "\ud800"}).key.startswith("env:")
     environ = {**_home(tmp_path), "AWS_PROFILE": "\ud800"}
-    (tmp_path / ".aws" / "config").write_bytes(b"[profile \xff]\nregion = \xfe\n")
-    assert identity_from_environment(environ).label == "profile:\ud800"
-    assert identity_from_environment(environ, profile="\udcff").key.startswith("profile:")
+    (tmp_path / ".aws" / "config").write_bytes(b"[profile \xff]\nrole_arn = \xfe\n")
+    assert identity_from_environment(environ).key
+    assert identity_from_environment(environ, profile="\udcff").key
 
 
 # -- what the credential helper's start-up avoids, checked against what it replaces -------------
 
 
-def test_keys_are_those_of_earlier_versions(tmp_path):
-    """Pinned: tokens cached by earlier versions (and by `aws ecr2 --cache`) keep being found."""
-    (tmp_path / ".aws").mkdir()
-    (tmp_path / ".aws" / "config").write_text(
-        "[profile dev]\nregion = eu-west-1\nsso_session = corp\n"
-        "role_arn = arn:aws:iam::123456789012:role/R\ns3 =\n  max_concurrent_requests = 10\n\n"
-        "  x = y\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
-        "[default]\nregion = us-east-1\n")
-    (tmp_path / ".aws" / "credentials").write_text(
-        "[dev]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
-        "[default]\naws_access_key_id = AKIDEF\n")
-    home = tmp_path.resolve()
-    document = {
-        "version": 1,
-        "config_file": str(home / ".aws" / "config"),
-        "credentials_file": str(home / ".aws" / "credentials"),
-        "profile": "dev",
-        "config": {
-            "profile dev": sorted([
-                ["region", "eu-west-1"], ["sso_session", "corp"],
-                ["role_arn", "arn:aws:iam::123456789012:role/R"],
-                ["s3", "\nmax_concurrent_requests = 10\n\nx = y"]]),
-            "sso-session corp": [["sso_start_url", "https://example.awsapps.com/start"]],
-        },
-        "credentials": [["aws_access_key_id",
-                         "sha256:" + hashlib.sha256(b"AKIAEXAMPLE").hexdigest()]],
-    }
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    expected = "profile:" + hashlib.sha256(canonical.encode()).hexdigest()
-    assert identity_from_environment({"HOME": str(tmp_path)}, "dev").key == expected
-    env_key = identity_from_environment({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE\ud800\u00e9"}).key
-    assert env_key == "env:fd0451907e9b10dc99bfa1adbb9d95f430d38182a992d3e4ca54506269feacfa"
+def test_keys_are_pinned():
+    """Changing how a key is computed orphans every cached token, and a CLI and a helper of
+    different versions would stop sharing entries: do it only on purpose (KEY_VERSION)."""
+    from awscli_ecr_login_ext.credential_sources import Chain
+
+    env = Chain({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE\ud800\u00e9"}, {}).resolve("default")
+    assert env.identity.key == (
+        "env:10d30fa1c8c232537adec01d55220eeefd4d9f8894d2892604617d9b415f450f")
+    profiles = {"dev": {"role_arn": "arn:aws:iam::123456789012:role/R", "source_profile": "base"},
+                "base": {"aws_access_key_id": "AKIAEXAMPLE"}}
+    role = Chain({}, profiles, explicit=True).resolve("dev")
+    assert role.identity.key == (
+        "assume-role:73fd077c73c9b41ef5cf5c4d026f90664c73c8d40c8aa30f8dc7b33277ddc139")
 
 
 JSONISH = st.recursive(

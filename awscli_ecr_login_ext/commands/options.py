@@ -11,12 +11,13 @@ from typing import Any
 from ..awscli_compat import (
     configured_endpoint_url,
     create_client,
+    credential_chain,
     redacted_logs,
     require_signing,
+    signing_method,
     usage_error,
 )
 from ..cache import TokenCache
-from ..identity import identity_from_environment
 from ..logins import Login, TokenSource, get_logins
 from ..registry import Registry, RegistryError
 from ..selection import (
@@ -136,11 +137,26 @@ def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
                                  dualstack=request.dualstack)
 
     cache = token_cache(session, parsed_args)
+    predicted = None
+    if cache is not None:
+        chain, profile = credential_chain(session)
+        predicted = chain.resolve(profile)
+
+    def signed_as_predicted() -> bool:
+        method = signing_method(session)
+        if predicted is not None and method == predicted.method:
+            return True
+        logging.getLogger("awscli.ecr2").debug(
+            "token cache: not storing the token: botocore signed with %s credentials, the "
+            "cache key %s expected %s", method, predicted and predicted.identity.label,
+            predicted and predicted.method)
+        return False
+
     return TokenSource(
         client_for=client_for,
         cache=cache,
-        identity=identity_from_environment(os.environ, profile=parsed_globals.profile)
-        if cache else None,
+        identity=predicted.identity if predicted is not None else None,
+        signed_as_predicted=signed_as_predicted,
         endpoint_for=lambda request: (parsed_globals.endpoint_url
                                       or configured_endpoint_url(session, request.service)),
         warn=lambda message: print(message, file=sys.stderr),
