@@ -8,26 +8,33 @@ signed the call (tests/credential_world.py), so every test asserts *whose* token
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
 import shutil
 import signal
+import subprocess
+import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLIS, require
+from tests.conftest import CLIS, REPO, require
 from tests.credential_world import (
     DENIED,
     DENIED_ROLE,
     HELPER,
     IMDS_TIMEOUT,
     MFA,
+    NO_CONFIGURED_ENDPOINTS,
     NO_CONTAINER_TOKEN_FILE,
     PROCESS_FAILS,
     PROCESS_GARBAGE,
+    REGISTRY,
     SSO_EXPIRED,
     Endpoints,
     Source,
@@ -293,3 +300,80 @@ def test_container_token_file_selects_its_own_principal(world, cli, tmp_path):
         seen.append((principal, token_of_cli(result)))
     assert seen == [(principal, FakeEcr.password_for(principal)) for principal, _ in seen]
     assert world.principals_since(0) == ["container-a", "container-b"]
+
+
+# -- container credentials from the relative URI, in a network namespace ------------------------
+
+TASK_ROLES = {"/v2/credentials/task-a": "task-role-a", "/v2/credentials/task-b": "task-role-b"}
+
+
+@contextmanager
+def namespace_with_task_endpoint():
+    """A network namespace of our own in which 169.254.170.2:80 (the only host the relative URI
+    can reach) is a loopback fake, beside a per-principal fake ECR on its 127.0.0.1. Yields
+    (namespace, {"ecr": url, ...}, ask) where ask() returns what the servers saw so far."""
+    require(shutil.which("ip") and os.geteuid() == 0, "needs root and iproute2 (ip netns)")
+    name = f"ecr2-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
+    try:
+        for command in (["link", "set", "lo", "up"],
+                        ["addr", "add", "169.254.170.2/32", "dev", "lo"]):
+            subprocess.run(["ip", "-n", name, *command], check=True, capture_output=True)
+        arguments = [f"--path={path}={role}" for path, role in TASK_ROLES.items()]
+        arguments += [f"--ecr-principal={role}" for role in TASK_ROLES.values()]
+        with subprocess.Popen(
+                ["ip", "netns", "exec", name, sys.executable, "-m",
+                 "tests.servers.credential_endpoints", "--container", "169.254.170.2:80",
+                 *arguments],
+                cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as servers:
+            try:
+                urls = json.loads(servers.stdout.readline())
+
+                def ask() -> dict:
+                    servers.stdin.write("?\n")
+                    servers.stdin.flush()
+                    return json.loads(servers.stdout.readline())
+
+                yield name, urls, ask
+            finally:
+                servers.stdin.close()
+                servers.wait(timeout=30)
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=True, capture_output=True)
+
+
+def relative_uri_switches(world: World, run) -> None:
+    """Task role A, then B, then A: each its own token, the last one from the cache."""
+    with namespace_with_task_endpoint() as (namespace, urls, ask):
+        seen = []
+        for path in ("/v2/credentials/task-a", "/v2/credentials/task-b",
+                     "/v2/credentials/task-a"):
+            env = {**world.home.env, "AWS_DEFAULT_REGION": "eu-west-1",
+                   "AWS_ENDPOINT_URL_ECR": urls["ecr"],
+                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": path}
+            seen.append((TASK_ROLES[path], run(namespace, env, urls["ecr"])))
+        assert seen == [(role, FakeEcr.password_for(role)) for role, _ in seen]
+        assert ask()["ecr_principals"] == ["task-role-a", "task-role-b"]
+
+
+def test_cli_container_relative_uri_switches_principal(world, cli):
+    def run(namespace, env, ecr_url):
+        args = ["ecr2", "get-login-password", "--cache"]
+        if cli.label in NO_CONFIGURED_ENDPOINTS:
+            args += ["--endpoint-url", ecr_url]
+        result = subprocess.run(["ip", "netns", "exec", namespace, str(cli.executable), *args],
+                                env=env, cwd=world.home.root, capture_output=True, text=True,
+                                timeout=180, stdin=subprocess.DEVNULL, check=False)
+        return token_of_cli(result) if result.returncode == 0 else described(result)
+
+    relative_uri_switches(world, run)
+
+
+def test_helper_container_relative_uri_switches_principal(world):
+    def run(namespace, env, _):
+        result = subprocess.run(["ip", "netns", "exec", namespace, str(HELPER), "get"],
+                                input=REGISTRY, env=env, cwd=world.home.root,
+                                capture_output=True, text=True, timeout=120, check=False)
+        return token_of_helper(result) or described(result)
+
+    relative_uri_switches(world, run)

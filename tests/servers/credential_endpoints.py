@@ -24,7 +24,9 @@ sleeps S seconds before answering (stop() cuts the sleep short).
 ``python -m tests.servers.credential_endpoints --container HOST:PORT --ecr-principal NAME ...``
 runs a ContainerCredentials fake and a per-principal FakeEcr in one process (for a network
 namespace the test made itself), prints ``{"ecr": URL, "container": URL}`` and serves until
-its stdin closes.
+its stdin closes; for each line it reads it prints ``{"ecr_principals": [...],
+"container_paths": [...]}``, the principals of the GetAuthorizationToken calls and the paths
+asked of the container endpoint so far.
 """
 
 from __future__ import annotations
@@ -312,9 +314,10 @@ def _serve_for_namespace(argv: list[str]) -> int:
     ecr = FakeEcr(principals={access_key_for(name): name for name in args.ecr_principal})
     with container, ecr:
         print(json.dumps({"ecr": ecr.url, "container": container.url}), flush=True)
-        sys.stdin.read()
-        print(json.dumps({"ecr_requests": [r.access_key_id for r in ecr.requests],
-                          "container_calls": [c.path for c in container.calls]}), flush=True)
+        for _ in sys.stdin:  # each line asks for what happened so far
+            print(json.dumps({"ecr_principals": [r.principal for r in ecr.requests],
+                              "container_paths": [c.path for c in container.calls]}),
+                  flush=True)
     return 0
 
 
