@@ -105,7 +105,9 @@ class Endpoints:
         for server in self._all:
             server.start()
         self.ecr.route_tunnel(r"sts(\.[a-z0-9-]+)?\.amazonaws\.com", self.sts.url)
-        self.ecr.route_tunnel(r"portal\.sso\.[a-z0-9-]+\.amazonaws\.com", self.sso.url)
+        # The OIDC service (SSO token refresh) goes to the portal fake too, which records the
+        # call and answers 404: no test expects a refresh.
+        self.ecr.route_tunnel(r"(portal\.sso|oidc)\.[a-z0-9-]+\.amazonaws\.com", self.sso.url)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -130,6 +132,7 @@ class Source:
     profile: str | None = None
     by_major: dict = field(default_factory=dict)  # botocore major -> principal, where it differs
     helper_principal: str | None = None  # the helper cannot pass --profile
+    assumes: tuple = ()  # (STS action, role name) the CLI calls, in order
 
     def __str__(self) -> str:
         return self.name
@@ -154,16 +157,19 @@ def sources(home: Path) -> list[Source]:
                {"AWS_PROFILE": "static-a", "AWS_DEFAULT_PROFILE": "static-b"},
                by_major={1: "user-b", 2: "user-a"}),
         Source("static-profile", "user-c", profile="static-c"),
-        Source("role-chain", "chain-two", profile="chain-two"),
+        Source("role-chain", "chain-two", profile="chain-two",
+               assumes=(("AssumeRole", "chain-one"), ("AssumeRole", "chain-two"))),
         Source("credential-process", "process-user", profile="process"),
         # Environment keys win over AWS_PROFILE in botocore; only --profile selects the role.
         Source("credential-source-env", "from-env", env_keys, profile="from-env",
-               helper_principal="env-user"),
+               helper_principal="env-user", assumes=(("AssumeRole", "from-env"),)),
         Source("web-identity-env", "web-env",
                {"AWS_ROLE_ARN": role_arn("web-env"),
                 "AWS_WEB_IDENTITY_TOKEN_FILE": str(home / "web-env.jwt"),
-                "AWS_ROLE_SESSION_NAME": "ci-job"}),
-        Source("web-identity-profile", "web-profile", profile="web"),
+                "AWS_ROLE_SESSION_NAME": "ci-job"},
+               assumes=(("AssumeRoleWithWebIdentity", "web-env"),)),
+        Source("web-identity-profile", "web-profile", profile="web",
+               assumes=(("AssumeRoleWithWebIdentity", "web-profile"),)),
         Source("container-a", "container-a",
                {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "{container}/creds",
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-token-a"}),
@@ -304,14 +310,15 @@ sso_registration_scopes = sso:account:access
 """)
 
     # -- running ----------------------------------------------------------------------------
-    def env_for(self, source: Source, cli_label: str | None = None) -> dict[str, str]:
+    def env_for(self, source: Source) -> dict[str, str]:
         endpoints = self.endpoints
-        env = {**self.home.env, "AWS_DEFAULT_REGION": REGION,
+        # Every CLI gets the proxy as well: an HTTPS call to any AWS host that no configured
+        # endpoint covers ends in the fake ECR (recorded), never outside loopback.
+        env = {**self.home.env, **endpoints.ecr.proxy_env(), "AWS_DEFAULT_REGION": REGION,
                "AWS_ENDPOINT_URL_ECR": endpoints.ecr.url,
                "AWS_ENDPOINT_URL_STS": endpoints.sts.url,
-               "AWS_ENDPOINT_URL_SSO": endpoints.sso.url}
-        if cli_label in NO_CONFIGURED_ENDPOINTS:
-            env.update(endpoints.ecr.proxy_env())
+               "AWS_ENDPOINT_URL_SSO": endpoints.sso.url,
+               "AWS_ENDPOINT_URL_SSO_OIDC": endpoints.sso.url}
         for name, value in source.env.items():
             if value is None:
                 env.pop(name, None)
@@ -334,7 +341,7 @@ sso_registration_scopes = sso:account:access
         command = command or ("ecr2", "get-login-password", "--cache")
         return subprocess.run(
             [str(cli.executable), *self.cli_args(cli, source, *command)],
-            env={**self.env_for(source, cli.label), **(extra_env or {})}, cwd=self.home.root,
+            env={**self.env_for(source), **(extra_env or {})}, cwd=self.home.root,
             capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False)
 
     def run_helper(self, source: Source, server_url: str = REGISTRY,
@@ -352,6 +359,23 @@ sso_registration_scopes = sso:account:access
 
     def principals_since(self, start: int) -> list[str | None]:
         return [r.principal for r in self.endpoints.ecr.requests[start:]]
+
+    def assumed_since(self, start: int) -> list[tuple[str, str]]:
+        """(STS action, role name) of the AssumeRole* calls from call ``start`` on."""
+        return [(action, arn.rsplit("/", 1)[-1])
+                for action, arn in self.endpoints.sts.actions()[start:]
+                if action.startswith("AssumeRole")]
+
+    def stray_calls(self) -> list[str]:
+        """Calls that reached no service a source should use: tunnels the proxy served as ECR,
+        OIDC token refreshes, anything else asked of the SSO portal."""
+        ecr = self.endpoints.ecr
+        stray = [f"https://{r.via_proxy_host}{r.path}" for r in ecr.requests if r.via_proxy_host]
+        stray += [f"{host} {call.path}" for host, call in ecr.forwarded
+                  if host and host.startswith("oidc.")]
+        stray += [f"sso {call.method} {call.path}" for call in self.endpoints.sso.calls
+                  if not call.path.startswith("/federation/credentials")]
+        return stray
 
     def cache_files(self) -> list[str]:
         directory = self.home.aws_dir / "ecr2" / "cache"

@@ -75,12 +75,17 @@ def test_cli_gets_its_own_principals_token(world, cli, name):
     source = source_named(world, name)
     principal = source.principal_for_cli(cli)
     for run in ("cached", "plain"):
-        start = world.ecr_requests()
+        start, sts_start = world.ecr_requests(), len(world.endpoints.sts.calls)
         command = ("ecr2", "get-login-password") + (("--cache",) if run == "cached" else ())
         result = world.run_cli(cli, source, *command)
         assert (result.returncode, token_of_cli(result)) == (
             0, FakeEcr.password_for(principal)), f"{run} run as {principal}: {described(result)}"
         assert world.principals_since(start) == [principal], run
+        if run == "cached":  # the plain run may reuse the CLI's own assume-role cache
+            assert world.assumed_since(sts_start) == list(source.assumes)
+    if source.assumes and cli.label in NO_CONFIGURED_ENDPOINTS:  # STS through the proxy
+        assert {host for host, _ in world.endpoints.ecr.forwarded} == {"sts.eu-west-1.amazonaws.com"}
+    assert world.stray_calls() == []
 
 
 @pytest.mark.parametrize("name", SOURCE_NAMES)
@@ -91,6 +96,7 @@ def test_helper_gets_its_own_principals_token(world, name):
     assert (result.returncode, token_of_helper(result)) == (
         0, FakeEcr.password_for(principal)), f"helper as {principal}: {described(result)}"
     assert world.principals_since(0) == [principal]
+    assert world.stray_calls() == []
 
 
 # -- switching principals in one HOME -----------------------------------------------------------
@@ -207,7 +213,7 @@ def test_mfa_profile_prompts_on_a_tty_and_the_helper_serves_what_it_cached(world
     principal = MFA.principal_for_cli(cli)
     argv = [str(cli.executable), *world.cli_args(cli, MFA, "ecr2", "get-login-password",
                                                   "--cache")]
-    code, shown = run_on_a_tty(argv, world.env_for(MFA, cli.label), world.home.root,
+    code, shown = run_on_a_tty(argv, world.env_for(MFA), world.home.root,
                                {"MFA code": "123456"})
     assert code == 0, shown
     assert "Enter MFA code for arn:aws:iam::111111111111:mfa/user-b" in shown
@@ -265,6 +271,7 @@ def test_cli_reports_a_failing_source_like_the_stock_command(world, cli, failure
     assert (ours.returncode, ours.stderr) == (stock.returncode, stock.stderr)
     assert world.cache_files() == []
     assert world.ecr_requests() == 0
+    assert world.stray_calls() == []
 
 
 @pytest.mark.parametrize("failure", FAILURES)
