@@ -21,6 +21,17 @@ served inside it. Nothing is ever dialed; the CONNECT target is only recorded
 (``RecordedRequest.via_proxy_host``), which lets tests prove which real AWS
 hostname a client addressed without leaving loopback.
 
+Per-principal tokens (``FakeEcr(principals=MAPPING_OR_CALLABLE)``): the password is
+``token-for-<principal>``, the principal looked up by the access key id of the request's SigV4
+``Credential=`` scope (``unknown-<access key id>`` when the lookup finds none; unsigned requests
+get ``token-for-unsigned``), so a test asserts *whose* token came back
+(``FakeEcr.password_for(principal)``); ``RecordedRequest.principal`` names it too.
+
+Tunnel routes (``route_tunnel(pattern, upstream_url)``, proxy mode): a ``CONNECT host:443``
+whose host fully matches the regular expression ``pattern`` is still TLS-terminated here, but
+its requests are replayed on the plain-HTTP ``upstream_url`` (a loopback fake or moto), with the
+Host header kept. For CLIs without ``AWS_ENDPOINT_URL_<SERVICE>`` (STS, SSO on Debian's v2.9).
+
 Faults (``set_fault(name, count=None, delay=0.0)``; each hits the next ``count``
 requests, every request when ``count`` is None; a retry is a request too):
 
@@ -59,11 +70,15 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
+
+PrincipalLookup = Union[Mapping[str, str], Callable[[str], Union[str, None]]]
 
 if TYPE_CHECKING:  # typing.Self is 3.11+, but this import never runs
     from typing import Self
@@ -151,6 +166,7 @@ class RecordedRequest:
     headers: dict = field(default_factory=dict)  # lower-cased names
     raw_body: bytes = b""
     fault: str | None = None  # fault injected into the answer, if any
+    principal: str | None = None  # whose keys signed it, with principals=
     request_id: str = ""
     received_at: float = 0.0
 
@@ -184,6 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     _tunnel_host: str | None = None
     _tls_sock: ssl.SSLSocket | None = None
+    _upstream: str | None = None  # route_tunnel's upstream for this tunnel
 
     # -- plumbing ---------------------------------------------------------------
     def setup(self) -> None:
@@ -302,6 +319,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._tls_sock = tls
         owner._track(tls, add=True)
         self._tunnel_host = host
+        self._upstream = owner._route_for(host)
         self.connection = tls
         self.rfile = tls.makefile("rb", self.rbufsize)
         self.wfile = tls.makefile("wb")  # buffered: no short writes; flushed per reply
@@ -311,6 +329,9 @@ class _Handler(BaseHTTPRequestHandler):
     # -- JSON API -----------------------------------------------------------------
     def do_POST(self) -> None:
         owner = self.server.owner
+        if self._upstream is not None:
+            self._forward()
+            return
         request_id = str(uuid.uuid4())
         try:
             raw = self._read_body()
@@ -353,6 +374,8 @@ class _Handler(BaseHTTPRequestHandler):
             request_id=request_id,
             received_at=time.time(),
         )
+        if owner.principals is not None:
+            record.principal = owner._principal_of(record.access_key_id)
         owner._record(record)
 
         if delay > 0 and owner._stopping.wait(delay):
@@ -381,7 +404,8 @@ class _Handler(BaseHTTPRequestHandler):
                                  request_id)
             return
         try:
-            payload = owner._auth_payload(service, body, fault, self._region_hint(auth))
+            payload = owner._auth_payload(service, body, fault, self._region_hint(auth),
+                                          record.principal)
         except _InvalidParameter as exc:
             self._send_aws_error(400, "InvalidParameterException", str(exc), request_id)
             return
@@ -401,8 +425,24 @@ class _Handler(BaseHTTPRequestHandler):
         return match.group("region") if match else DEFAULT_REGION
 
     def _not_supported(self) -> None:
+        if self._upstream is not None:
+            self._forward()
+            return
         self._read_body()
         self._send_aws_error(405, "MethodNotAllowed", f"{self.command} is not supported")
+
+    def _forward(self) -> None:
+        from tests.servers.credential_endpoints import Call, forward
+
+        call = Call(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                    self._read_body())
+        self.server.owner._record_forwarded(self._tunnel_host, call)
+        try:
+            status, content_type, body = forward(call, urllib.parse.urlsplit(self._upstream))
+        except OSError as exc:
+            self._send_aws_error(502, "BadGateway", f"upstream {self._upstream}: {exc}")
+            return
+        self._send(status, body, content_type=content_type)
 
     do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = _not_supported
 
@@ -443,8 +483,12 @@ class FakeEcr:
         password: str = "fake-ecr-password",
         lifetime: float = 12 * 3600,
         account: str = DEFAULT_ACCOUNT,
+        principals: PrincipalLookup | None = None,
     ) -> None:
         self.password = password
+        self.principals = principals
+        self.forwarded: list[tuple[str, Any]] = []  # (tunnel host, Call) sent to a route
+        self._routes: list[tuple[re.Pattern, str]] = []
         self.lifetime = lifetime
         self.account = account
         self.requests: list[RecordedRequest] = []
@@ -527,6 +571,7 @@ class FakeEcr:
             self._fault, self._fault_remaining, self._fault_delay = None, None, 0.0
             self._token = None
             self._expires_at = None
+            self.forwarded.clear()
 
     def set_fault(
         self, fault: str | None, *, count: int | None = None, delay: float = 0.0
@@ -560,6 +605,18 @@ class FakeEcr:
         with self._lock:
             self._expires_at = epoch
 
+    @staticmethod
+    def password_for(principal: str) -> str:
+        """The password a per-principal FakeEcr issues to ``principal``."""
+        return f"token-for-{principal}"
+
+    def _principal_of(self, access_key_id: str | None) -> str:
+        if access_key_id is None:
+            return "unsigned"
+        lookup = self.principals
+        found = lookup(access_key_id) if callable(lookup) else lookup.get(access_key_id)
+        return found or f"unknown-{access_key_id}"
+
     def requests_for(self, target: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.target == target]
@@ -590,6 +647,17 @@ class FakeEcr:
             self._ca_key, self._ca_cert, self._leaf_key = ca_key, ca_cert, leaf_key
             self._contexts.clear()
         self._proxy_enabled = True
+
+    def route_tunnel(self, pattern: str, upstream_url: str) -> None:
+        """Serve tunnels to hosts fully matching ``pattern`` from ``upstream_url`` (see top)."""
+        self._routes.append((re.compile(pattern), upstream_url))
+
+    def _route_for(self, host: str) -> str | None:
+        return next((url for pattern, url in self._routes if pattern.fullmatch(host)), None)
+
+    def _record_forwarded(self, host: str | None, call: Any) -> None:
+        with self._lock:
+            self.forwarded.append((host, call))
 
     @property
     def ca_bundle(self) -> Path:
@@ -673,10 +741,12 @@ class FakeEcr:
             return fault, delay
 
     def _auth_payload(
-        self, service: str, body: dict, fault: str | None, region: str
+        self, service: str, body: dict, fault: str | None, region: str,
+        principal: str | None = None,
     ) -> dict[str, Any]:
         with self._lock:
             token_override, expires_override = self._token, self._expires_at
+        password = self.password if principal is None else self.password_for(principal)
         now = time.time()
         expires_at = expires_override if expires_override is not None else now + self.lifetime
         if fault == "expired":
@@ -686,9 +756,9 @@ class FakeEcr:
         elif fault == "token-not-base64":
             token = "!!this is not base64!!"
         elif fault == "token-no-colon":
-            token = _b64("AWS" + self.password.replace(":", ""))
+            token = _b64("AWS" + password.replace(":", ""))
         else:
-            token = _b64(f"AWS:{self.password}")
+            token = _b64(f"AWS:{password}")
 
         if service == "ecr-public":
             if fault == "empty-auth-data":
