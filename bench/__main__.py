@@ -25,7 +25,17 @@ from . import importprof, rows
 from .explain import explain
 from .harness import BenchError, Command, Runner
 from .report import Results, render
-from .workspace import GO_HELPER, HELPER, REGISTRY, V1, V2, Workspace, available, interpreter_of
+from .workspace import (
+    GO_HELPER,
+    HELPER,
+    REGISTRY,
+    V1,
+    V2,
+    V2_36,
+    Workspace,
+    available,
+    interpreter_of,
+)
 
 DOC = REPO / "docs" / "benchmarks.md"
 
@@ -64,6 +74,7 @@ def machine(runner: Runner, floor_env: dict, cwd: str) -> list[tuple[str, str]]:
         ("Python (bench, AWS CLI v1)", f"{sys.version.split()[0]} at `{sys.executable}`"),
         ("AWS CLI v1", f"`{version([str(V1), '--version'])}`"),
         ("AWS CLI v2", f"`{version([str(V2), '--version'])}`"),
+        ("AWS CLI v2.36", f"`{version([str(V2_36), '--version'])}`"),
         ("Go helper", f"`{GO_HELPER}`: `{version([str(GO_HELPER), 'version'])}`"),
         ("RSS floor of the runner", (f"{floor.maxrss_kib / 1024:.1f} MiB (`/bin/true`'s peak "
                                      "RSS as measured here: smaller values cannot be seen)")),

@@ -14,6 +14,7 @@ from .workspace import (
     PASSWORD,
     V1,
     V2,
+    V2_36,
     Workspace,
     available,
     aws,
@@ -21,7 +22,7 @@ from .workspace import (
     interpreter_of,
 )
 
-CLIS = [("v1", V1), ("v2", V2)]
+CLIS = [("v1", V1), ("v2", V2), ("v2.36", V2_36)]
 HELPER_RSS_TARGET_MIB = 15.0
 MINIMAL_HIT = Path(__file__).with_name("minimal_hit.py")
 

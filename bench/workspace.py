@@ -15,7 +15,9 @@ from tests.servers.fake_ecr import FakeEcr
 from .harness import Command
 
 V1 = REPO / ".venv" / "bin" / "aws"
-V2 = Path("/usr/bin/aws")
+V2 = Path("/usr/bin/aws")  # Debian's 2.9
+# v2 2.36.7 built from the shared source tarball (make venv-v2), as the official installer runs it.
+V2_36 = REPO / ".venv-v2" / "bin" / "aws"
 # The helper as users install it: a regular install (make venv builds .venv-release), whose
 # docker-credential-ecr2 is the launcher from scripts/ (see its comment), not a console script.
 HELPER = REPO / ".venv-release" / "bin" / "docker-credential-ecr2"

@@ -41,7 +41,9 @@ def main() -> int:
         print(home.config_file.read_text())
         clis = [cli for cli in CLIS if cli.executable.exists()]
         for cli in clis:
-            say(f"AWS CLI {cli.label}: aws ecr2 get-login-password --endpoint-url {endpoint}")
+            version = home.run(cli, "--version").stdout.split(" ", 1)[0]
+            say(f"AWS CLI {cli.label} ({version}): aws ecr2 get-login-password "
+                f"--endpoint-url {endpoint}")
             result = home.run(cli, "ecr2", "get-login-password", "--endpoint-url", endpoint)
             print(result.stdout or result.stderr, end="")
         demo_docker_login(root, home, clis, endpoint)
