@@ -537,7 +537,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     def mistaken(self, profile):
         return credential_sources.Resolution(right(self, profile).identity, "custom-process")
 
-    parsed_args = argparse.Namespace(cache=True)
+    parsed_args = argparse.Namespace(cache=True, no_cache=False)
     parsed_globals = argparse.Namespace(region=None, endpoint_url=fake_ecr.url, verify_ssl=True,
                                         profile=None)
     request = TokenRequest.default_for_region("eu-west-1")
