@@ -22,6 +22,7 @@ from awscli_ecr_login_ext.credential_sources import (
 )
 from awscli_ecr_login_ext.identity import identity_from_environment
 from tests.conftest import CLIS, REPO, require
+from tests.test_credential_sources import run_on_a_tty
 
 AKID_A, AKID_B = "AKIAAAAAAAAAAAAAAAAA", "AKIABBBBBBBBBBBBBBBB"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
@@ -454,43 +455,6 @@ def test_helper_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home
     assert cached_labels(env) == ["profile:default"]
 
 
-def run_on_a_tty(argv: list[str], env: dict[str, str], answer: str, *,
-                 timeout: float = 120) -> tuple[int, str]:
-    """Run ``argv`` with a pty as its controlling terminal; type ``answer`` at the first
-    prompt that ends in ": ". Returns (exit code, everything the terminal showed)."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the pty is its controlling terminal
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    shown, answered = b"", False
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break  # the child closed the terminal
-                if not chunk:
-                    break
-                shown += chunk
-                if not answered and b"MFA" in shown and shown.rstrip().endswith(b":"):
-                    os.write(fd, answer.encode() + b"\n")
-                    answered = True
-        else:
-            os.kill(pid, 9)
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
-
-
 def test_cli_prompts_for_mfa_on_a_tty_and_the_helper_then_hits(aws_home, fake_ecr,
                                                               moto_endpoint):
     """`aws ecr2 get-login-password --cache --profile m` asks for the code on the terminal
@@ -501,7 +465,8 @@ def test_cli_prompts_for_mfa_on_a_tty_and_the_helper_then_hits(aws_home, fake_ec
     env = {**aws_home.env, "AWS_ENDPOINT_URL_STS": moto_endpoint,
            "AWS_ENDPOINT_URL_ECR": fake_ecr.url}
     code, shown = run_on_a_tty([str(cli.executable), "ecr2", "get-login-password", "--cache",
-                                "--profile", "m", "--registry", PRIVATE], env, "123456")
+                                "--profile", "m", "--registry", PRIVATE], env, aws_home.root,
+                               {"Enter MFA code": "123456"})
     assert code == 0, shown
     assert "Enter MFA code for arn:aws:iam::111111111111:mfa/me" in shown
     assert len(fake_ecr.requests) == 1
