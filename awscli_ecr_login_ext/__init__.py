@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 COMMAND_NAME = "ecr2"
+# Set by docker-credential-ecr2 for the `aws` it runs on a miss: the file this plugin reports
+# the CLI's facts to (see user_cli). Its presence also means that no person answers prompts.
+HELPER_VARIABLE = "AWS_ECR2_CREDENTIAL_HELPER"
 _REGISTRATION_ID = "awscli-ecr-login-ext:ecr2"
 
 
@@ -28,6 +31,13 @@ def awscli_initialize(cli: Any) -> None:
     cli.register(
         "building-command-table.main", _add_ecr2_command, unique_id=_REGISTRATION_ID
     )
+    from os import environ
+
+    report = environ.get(HELPER_VARIABLE)
+    if report:  # this CLI runs for docker-credential-ecr2: tell it what it must know
+        from .awscli_compat import report_facts_to_helper
+
+        report_facts_to_helper(report)
 
 
 def _add_ecr2_command(command_table: dict, session: Any, **kwargs: Any) -> None:

@@ -246,3 +246,34 @@ def signing_method(session: Any) -> str | None:
     """botocore's name for the source of the session's credentials (``Credentials.method``):
     "env", "assume-role", "sso", "custom-process"...; None without credentials."""
     return getattr(session.get_credentials(), "method", None)
+
+
+def report_facts_to_helper(path: str) -> None:
+    """For a ``docker-credential-ecr2`` that runs this CLI (``user_cli``): what its cache hits
+    must know of this CLI's credential chain."""
+    import botocore
+    import botocore.credentials
+
+    from .user_cli import report_facts
+
+    report_facts(path, major=CLI_MAJOR, login=hasattr(botocore.credentials, "LoginProvider"),
+                 botocore=os.path.realpath(botocore.credentials.__file__))
+
+
+def refuse_prompts(session: Any, profile: str) -> None:
+    """No person answers a credential helper's ``aws``: an assume-role that asks for an MFA
+    code fails with one line instead of reading /dev/tty."""
+
+    def no_prompt(prompt: str = "") -> str:
+        raise configuration_error(
+            f"profile {profile!r} needs an MFA code; run 'aws ecr2 get-login-password "
+            f"--cache --profile {profile}' once, then try again")
+
+    provider = session.get_component("credential_provider").get_provider("assume-role")
+    provider._prompter = no_prompt  # botocore's default is getpass, on /dev/tty
+
+
+def is_sso_login_error(error: BaseException) -> bool:
+    """botocore's "no valid SSO token" failures (expired, missing, refresh failed)."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return bool(names & {"SSOError", "TokenRetrievalError"})

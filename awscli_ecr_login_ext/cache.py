@@ -51,7 +51,8 @@ import time
 
 from .errors import Ecr2Error
 from .frozen import Frozen
-from .identity import Identity, canonical_json, expand_user, sha256
+from .aws_files import expand_user
+from .identity import Identity, canonical_json, sha256
 
 # The credential helper reads an entry on every pull and push: that path imports no json (it
 # imports re), math, hashlib or dataclasses; see _loads, canonical_json and identity.sha256.
@@ -286,11 +287,13 @@ class TokenCache:
         return True
 
     def fetch(
-        self, key: CacheKey, fetcher: Callable[[], CachedToken], *, wait: float = 30.0
+        self, key: CacheKey, fetcher: Callable[[], CachedToken], *, wait: float = 30.0,
+        store: bool = True, lock: str = "lock",
     ) -> tuple[CachedToken, bool]:
         """(token, True) from the cache, else (fetcher(), False) -- at most one process calls
         the fetcher for a key at a time; others wait up to ``wait`` seconds and reuse its
-        result."""
+        result. ``store=False``: the fetcher fills the cache itself (the credential helper's
+        ``aws`` child does), under the lock file "<entry>.<lock>" -- not the one the child takes."""
         token = self.get(key)
         if token is not None:
             return token, True
@@ -301,7 +304,7 @@ class TokenCache:
             self._debug(f"token cache: cannot create {self.directory}: {_oserror(e)}")
         else:
             lock_fd = self._acquire_lock(
-                os.path.join(self.directory, key.filename() + ".lock"), wait
+                os.path.join(self.directory, f"{key.filename()}.{lock}"), wait
             )
         try:
             if lock_fd is not None:
@@ -309,7 +312,8 @@ class TokenCache:
                 if token is not None:
                     return token, True
             token = fetcher()
-            self.put(key, token)
+            if store:
+                self.put(key, token)
             return token, False
         finally:
             if lock_fd is not None:
@@ -442,6 +446,18 @@ class TokenCache:
         return found
 
     def _read_entry(self, name: str) -> tuple[dict, CachedToken] | None:
+        doc = self._read_document(name)
+        if doc is None:
+            return None
+        entry = _parse_entry(doc)
+        if isinstance(entry, str):
+            self._debug(f"token cache: ignoring {os.path.join(self.directory, name)}: {entry}")
+            return None
+        return entry
+
+    def _read_document(self, name: str) -> object | None:
+        """The JSON document in file ``name`` of the directory, or None (a debug line says why
+        when the file is there but unsafe, unreadable or not JSON)."""
         path = os.path.join(self.directory, name)
         reason = None
         data = b""
@@ -476,17 +492,36 @@ class TokenCache:
                 os.close(fd)
         if reason is None:
             try:
-                doc = _loads(data)
+                return _loads(data)
             except (ValueError, RecursionError):
                 reason = "it is not valid JSON (corrupt or truncated)"
-            else:
-                entry = _parse_entry(doc)
-                if isinstance(entry, str):
-                    reason = entry
-                else:
-                    return entry
         self._debug(f"token cache: ignoring {path}: {reason}")
         return None
+
+    # -- other documents beside the entries ------------------------------------------------
+
+    def read_note(self, name: str) -> object | None:
+        """The JSON document a ``write_note(name, ...)`` left, with the entries' safety checks;
+        None when there is none (or it is unsafe or corrupt)."""
+        if _is_entry_name(name) or not self._existing_directory():
+            return None
+        return self._read_document(name)
+
+    def write_note(self, name: str, document: object) -> bool:
+        """Store a small JSON document (not a token) beside the entries, atomically, 0600;
+        False when it could not be written (a debug line says why)."""
+        if _is_entry_name(name) or os.sep in name or name.startswith("."):
+            raise ValueError(f"not a note name: {name!r}")
+        import json
+
+        try:
+            self._ensure_directory()
+            self._write_atomic(os.path.join(self.directory, name),
+                               json.dumps(document, sort_keys=True).encode("utf-8"))
+        except OSError as e:
+            self._debug(f"token cache: could not write to {self.directory}: {_oserror(e)}")
+            return False
+        return True
 
     def _write_atomic(self, path: str, data: bytes) -> None:
         tmp = os.path.join(

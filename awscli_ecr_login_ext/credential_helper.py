@@ -17,28 +17,36 @@ Any other failure: one line on stderr, exit 1; a password never appears on stder
 exception text, or in the argv/environment of anything.
 
 Speed is the product: the helper runs on every pull and push. Its launcher
-(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``; see
-``_load_site`` for what a miss does about that. The cache-hit path of ``get``
-imports only the stdlib-only core (``registry``, ``selection``, ``identity``,
-``credential_sources``, ``cache``, ``frozen``, ``authtoken``) and, of the standard library, nothing a bare ``python -S`` has not loaded but
-``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no
-``json``, ``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or
-``typing``. ``logins`` (``concurrent.futures``) and awscli/botocore are imported only on a
-cache miss; ``json`` and ``configparser`` only for unusual files (see ``cache._loads`` and
-``identity._parse_plain_ini``).
+(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``. The
+cache-hit path of ``get`` imports only the stdlib-only core (``registry``, ``selection``,
+``identity``, ``aws_files``, ``credential_sources``, ``cache``, ``frozen``, ``authtoken``)
+and, of the standard library, nothing a bare ``python -S`` has not loaded but ``os`` and a few
+C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no ``json``,
+``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or ``typing``;
+``json`` and ``configparser`` only for unusual files (see ``cache._loads`` and
+``aws_files.parse_plain_ini``). It never imports awscli or botocore, not even on a miss.
 
 Choices made here:
 
-* The cache key's identity is the credential source the chain of the installed AWS CLI's
-  botocore picks (``credential_sources``; the profile variables' order and the login provider
-  come from that CLI, see ``installed_cli``), the same key ``aws ecr2 ... --cache`` computes.
-  After a miss, a token signed by another source than predicted is served, not stored.
-* Sources that need a person never wait for one. An assume-role with ``mfa_serial`` is served
-  from the cache; on a miss (and no unexpired assumed-role credentials in ``~/.aws/cli/cache``)
-  the helper fails with one line: ``profile 'X' needs an MFA code; run 'aws ecr2
-  get-login-password --cache --profile X' once, then try again``. An SSO profile without a
-  valid SSO token fails with one line naming ``aws sso login --profile X``.
-
+* A miss runs the user's own AWS CLI (``user_cli``: ``AWS_ECR2_CLI``, else the first ``aws`` on
+  ``PATH``) as ``aws ecr2 get-login --registry ECRHOST --cache --output json``: that CLI signs
+  with exactly its own credential chain, whatever its install (the official installer's frozen
+  binary, pipx, a venv, Debian's package), applies the profile's settings and fills the
+  cache. Its error line becomes ours; its warnings (degraded service) are passed on. Helpers
+  that miss at once wait for the first one's child under a lock of their own
+  ("<entry>.helper-lock"), then read its entry: one request. No AWS CLI: one line, exit 1.
+* The cache key's identity is the credential source that CLI's chain picks
+  (``credential_sources``), the same key its ``aws ecr2 ... --cache`` computes: the profile
+  variables' order and the login provider are that CLI's, which it reported on an earlier
+  miss (``user_cli``), and are asked for only when they matter. A token its chain signed
+  with another source than predicted is served, not stored (the child checks).
+* Sources that need a person never wait for one: the child runs with
+  ``AWS_ECR2_CREDENTIAL_HELPER`` set, which makes the plugin refuse to prompt. An assume-role
+  with ``mfa_serial`` is served from the cache; on a miss (and no unexpired assumed-role
+  credentials in ``~/.aws/cli/cache``) the helper fails with one line: ``profile 'X' needs an
+  MFA code; run 'aws ecr2 get-login-password --cache --profile X' once, then try again``. An
+  SSO profile without a valid SSO token fails with one line naming ``aws sso login --profile
+  X``.
 * The token cache (``TokenCache``: ``$AWS_ECR2_CACHE_DIR``, else ``~/.aws/ecr2/cache``) is
   always used unless ``AWS_ECR2_NO_CACHE`` is 1/true/yes/on. The profile's
   ``ecr2_cache_min_ttl`` is honoured like the CLI commands do.
@@ -48,8 +56,7 @@ Choices made here:
   ``endpoint_url`` (none of them when ``ignore_configured_endpoint_urls`` /
   ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true), verbatim -- the same string a user passes
   as ``--endpoint-url``, which is what ``aws ecr2 ... --cache`` puts in its keys, so both share
-  entries for the same endpoint. On a miss that URL is also given to the client explicitly, so
-  the endpoint called is always the one in the key.
+  entries for the same endpoint.
 * Names from the profile's ``ecr2_registry_aliases`` resolve as in the CLI
   (``selection.resolve_registry``); a value containing ``=`` (inline ``NAME=ECRHOST``) is not
   a server URL and is refused.
@@ -79,6 +86,8 @@ _USAGE = (
     "The Docker credential-helper protocol for Amazon ECR: the request comes on stdin.\n"
 )
 _TRUE = ("1", "true", "yes", "on")
+# How AWS CLI v2 (2025 and later) starts an error line; v1 and older v2 print the message alone.
+_V2_ERROR_PREFIX = "aws: [ERROR]: "
 _SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_ECR_PUBLIC"}
 _SERVICE_CONFIG_KEY = {"ecr": "ecr", "ecr-public": "ecr_public"}
 
@@ -91,22 +100,19 @@ class _Config:
     """The environment, the credential chain and the selected profile's settings, read from
     the shared files without botocore.
 
-    The profile and the chain are those of the botocore a miss loads
-    (``credential_sources.chain_from_files``), so the settings read here belong to the
+    The profile and the chain are those of the user's AWS CLI (``user_cli``): ``facts`` tells
+    its major and login provider when they matter, so the settings read here belong to the
     identity in the cache key.
     """
 
-    def __init__(self, environ):
+    def __init__(self, environ, facts):
         from .credential_sources import chain_from_files
-        from .identity import _named_section, _read_ini, _resolve_path
 
         self.environ = environ
-        self.chain, self.profile = chain_from_files(environ)
+        self.chain, self.profile = chain_from_files(
+            environ, major=lambda: facts().major, login=lambda: facts().login)
         self.scoped = self.chain.profile(self.profile)
         self._sections = None
-        self._read_sections = lambda: _read_ini(
-            _resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ))
-        self._named_section = _named_section
         self._aliases = None
 
     def aliases(self):
@@ -150,34 +156,27 @@ class _Config:
                 return value
         services = self.scoped.get("services", "").strip()
         if services:
+            from .aws_files import config_file_path, named_section, parse_nested, read_ini
+
             if self._sections is None:
-                self._sections = self._read_sections()
+                self._sections = read_ini(config_file_path(self.environ))
             for section, items in self._sections.items():
-                if self._named_section(section, "services") == services:
-                    nested = _parse_nested(items.get(_SERVICE_CONFIG_KEY[service], ""))
+                if named_section(section, "services") == services:
+                    nested = parse_nested(items.get(_SERVICE_CONFIG_KEY[service], ""))
                     if nested.get("endpoint_url"):
                         return nested["endpoint_url"]
         return self.scoped.get("endpoint_url") or None
 
 
-def _parse_nested(text):
-    # botocore.configloader._parse_nested, minus its ValueError on a line without "=".
-    parsed = {}
-    for line in text.splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep:
-            parsed[key.strip()] = value.strip()
-    return parsed
-
-
 class _Helper:
     def __init__(self, environ):
         self.environ = environ
-        self.config = _Config(environ)
         self.warnings = []
+        self._cli = None
+        self._facts = None
         self._predicted = None
         self._cache = False
-        self._session = None
+        self.config = _Config(environ, self.facts)
 
     # -- shared pieces ------------------------------------------------------------------
 
@@ -190,16 +189,49 @@ class _Helper:
     def identity(self):
         return self.predicted().identity
 
+    def cache_enabled(self):
+        return self.environ.get("AWS_ECR2_NO_CACHE", "").strip().lower() not in _TRUE
+
     def cache(self):
         """The TokenCache, or None when AWS_ECR2_NO_CACHE is set."""
         if self._cache is False:
-            if self.environ.get("AWS_ECR2_NO_CACHE", "").strip().lower() in _TRUE:
-                self._cache = None
-            else:
+            self._cache = None
+            if self.cache_enabled():
                 from .cache import TokenCache
 
                 self._cache = TokenCache(min_ttl=self.config.min_ttl(), environ=self.environ)
         return self._cache
+
+    def _notes(self):
+        """Where the CLI's facts are kept: the cache directory (the token cache's freshness
+        settings do not matter for them, and may not be known yet)."""
+        if not self.cache_enabled():
+            return None
+        from .cache import TokenCache
+
+        return TokenCache(environ=self.environ)
+
+    def cli(self):
+        """The user's ``aws``, which a miss runs."""
+        if self._cli is None:
+            from .user_cli import CliNotFound, find_cli
+
+            try:
+                self._cli = find_cli(self.environ)
+            except CliNotFound as error:
+                raise HelperError(str(error)) from None
+        return self._cli
+
+    def facts(self):
+        """The major and login provider of the user's AWS CLI (``user_cli.CliFacts``)."""
+        if self._facts is None:
+            from .user_cli import FactsUnknown, known_facts
+
+            try:
+                self._facts = known_facts(self.cli(), self._notes())
+            except FactsUnknown:
+                self._run_cli("--version")  # the plugin reports the facts, then it exits
+        return self._facts
 
     def registry(self, server_url):
         """The ECR registry ``server_url`` names (directly or as an alias), or None."""
@@ -229,47 +261,82 @@ class _Helper:
         from .authtoken import decode_token
         from .selection import TokenRequest
 
-        request = TokenRequest.for_registry(registry)
         cache = self.cache()
-        token = None
-        if cache is not None:
-            key = self.key(request)
-            token = cache.get(key)
-        if token is None:
-            token = self._fetch(request)
+        if cache is None:
+            token = self._fetch(registry)
+        else:
+            # Single flight among helpers under a lock of their own: the `aws` child then
+            # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
+            key = self.key(TokenRequest.for_registry(registry))
+            token = cache.fetch(key, lambda: self._fetch(registry), wait=LOCK_WAIT_SECONDS,
+                                store=False, lock="helper-lock")[0]
         return decode_token(token.token)
 
-    def _fetch(self, request):
-        """The cache-miss path: a GetAuthorizationToken call with the CLI's credentials."""
-        from .logins import TokenSource
+    def _fetch(self, registry):
+        """The cache-miss path: the user's own ``aws`` gets the token (and caches it), signing
+        with its own credential chain."""
+        import json
+        import time
+        from base64 import b64encode
+        from datetime import datetime
 
-        cache = self.cache()
-        endpoint_url = self.config.endpoint_url(request.service)
-        source = TokenSource(
-            client_for=lambda req: _create_client(self.session(), req, endpoint_url),
-            cache=cache,
-            identity=self.identity() if cache is not None else None,
-            endpoint_for=lambda req: endpoint_url,
-            warn=self.warnings.append,
-            signed_as_predicted=lambda: _signing_method(self.session()) == self.predicted().method,
-        )
-        # With a cache, token_for is the single-flight fetch with the degraded-service fallback.
+        from .cache import CachedToken
+
+        fetched_at = time.time()
+        out = self._run_cli("ecr2", "get-login", "--registry", registry.ecr_host, "--cache",
+                            "--output", "json")
         try:
-            return source.token_for(request)
-        except Exception as error:
-            sso_profile = self.predicted().sso_profile
-            if sso_profile is not None and _is_sso_login_error(error):
-                raise HelperError(
-                    f"profile {sso_profile!r} has no valid SSO session; run "
-                    f"'aws sso login --profile {sso_profile}', then try again") from None
-            raise
+            [login] = json.loads(out)["Logins"]
+            pair = f"{login['Username']}:{login['Password']}"
+            expires_at = datetime.fromisoformat(login["ExpiresAt"]).timestamp()
+            proxy_endpoint = login["ProxyEndpoint"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise HelperError(
+                f"the AWS CLI at {self.cli()} answered 'aws ecr2 get-login' with something "
+                f"else than one login ({type(error).__name__})") from None
+        return CachedToken(b64encode(pair.encode("utf-8")).decode("ascii"), expires_at,
+                           fetched_at, proxy_endpoint)
 
-    def session(self):
-        """The botocore session of a miss: the AWS CLI's credential chain, with the MFA prompt
-        replaced by an error (a credential helper has no one to ask, and must never hang)."""
-        if self._session is None:
-            self._session = _create_session(self.config.profile)
-        return self._session
+    def _run_cli(self, *args):
+        """Run the user's ``aws`` with ``args``, as a helper's child: no prompt, no pager, the
+        plugin reporting the CLI's facts. Its stdout on success (its stderr lines become
+        warnings); HelperError with its error line otherwise."""
+        import json
+        import subprocess
+        import tempfile
+
+        from .user_cli import HELPER_VARIABLE, remember_facts
+
+        cli = self.cli()
+        with tempfile.TemporaryDirectory(prefix="ecr2-helper-") as directory:
+            report = os.path.join(directory, "facts.json")
+            environ = {**self.environ, HELPER_VARIABLE: report, "AWS_CLI_AUTO_PROMPT": "off"}
+            try:
+                done = subprocess.run([cli, *args], stdin=subprocess.DEVNULL,
+                                      capture_output=True, env=environ, check=False)
+            except OSError as error:
+                raise HelperError(
+                    f"cannot run the AWS CLI at {cli}: {error.strerror or error}") from None
+            try:
+                with open(report, encoding="utf-8") as f:
+                    reported = json.load(f)
+            except (OSError, ValueError):
+                reported = None
+        facts = remember_facts(cli, reported, self._notes())
+        if facts is not None and self._facts is None:
+            self._facts = facts
+        errors = done.stderr.decode("utf-8", "replace")
+        lines = [line.strip() for line in errors.splitlines() if line.strip()]
+        if facts is None:
+            detail = "" if not lines or "nvalid choice" in errors else f" ({lines[-1]})"
+            raise HelperError(
+                f"the AWS CLI at {cli} does not load the ecr2 plugin{detail}; run "
+                "'awscli-ecr-login-ext install' (see its --help) for that CLI")
+        if done.returncode != 0:
+            line = lines[-1] if lines else f"'aws {' '.join(args[:2])}' exited {done.returncode}"
+            raise HelperError(line.removeprefix(_V2_ERROR_PREFIX))
+        self.warnings.extend(lines)
+        return done.stdout.decode("utf-8")
 
     def list(self):
         cache = self.cache()
@@ -327,70 +394,6 @@ class _Helper:
         del wanted["identity_label"]  # informational only, like in the cache itself
         return cache.remove(
             lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
-
-
-def _load_site():
-    """Run ``site`` if the launcher (scripts/docker-credential-ecr2) started Python without it.
-
-    The cache-hit path needs only the package's own directory, which the launcher puts on
-    sys.path; the AWS CLI and botocore may also live in what ``site`` adds (.pth files, a venv's
-    system site-packages), so a miss runs it before importing them.
-    """
-    if sys.flags.no_site and "site" not in sys.modules:
-        import site
-
-        site.main()
-
-
-class MfaNeeded(HelperError):
-    """An assume-role on a miss needs an MFA code."""
-
-
-def _create_session(profile):
-    _load_site()
-    try:
-        import awscli  # noqa: F401 -- awscli >= 1.46 vendors botocore: sets up its alias
-    except ImportError:
-        pass
-    import botocore.session
-
-    session = botocore.session.Session()
-    try:
-        # As the CLI does: assumed-role credentials shared with `aws` via ~/.aws/cli/cache.
-        from awscli.customizations.assumerole import inject_assume_role_provider_cache
-    except ImportError:
-        pass
-    else:
-        inject_assume_role_provider_cache(session)
-
-    def no_prompt(prompt=""):
-        raise MfaNeeded(
-            f"profile {profile!r} needs an MFA code; run 'aws ecr2 get-login-password "
-            f"--cache --profile {profile}' once, then try again")
-
-    provider = session.get_component("credential_provider").get_provider("assume-role")
-    provider._prompter = no_prompt  # botocore's default reads the code from /dev/tty
-    return session
-
-
-def _create_client(session, request, endpoint_url):
-    """A botocore client for ``request``'s service, region and endpoint variant, with the
-    credentials the AWS CLI would use in this environment."""
-    from botocore.config import Config
-
-    config = Config(use_fips_endpoint=request.fips, use_dualstack_endpoint=request.dualstack)
-    return session.create_client(request.service, region_name=request.region,
-                                 endpoint_url=endpoint_url, config=config)
-
-
-def _signing_method(session):
-    """botocore's ``Credentials.method`` of the credentials that signed ("env", "sso"...)."""
-    return getattr(session.get_credentials(), "method", None)
-
-
-def _is_sso_login_error(error):
-    names = {cls.__name__ for cls in type(error).__mro__}
-    return bool(names & {"SSOError", "TokenRetrievalError"})
 
 
 # -- protocol ----------------------------------------------------------------------------

@@ -45,15 +45,14 @@ from __future__ import annotations
 
 import os
 
-from .identity import (
-    Identity,
-    _named_section,
-    _read_ini,
-    _resolve_path,
-    canonical_json,
+from .aws_files import (
+    config_file_path,
+    credentials_file_path,
     expand_user,
-    sha256,
+    named_section,
+    read_ini,
 )
+from .identity import Identity, canonical_json, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -424,7 +423,7 @@ class BotoConfig:
             path = expand_user(path, chain.environ)
             if not os.path.isfile(path):
                 continue
-            credentials = _read_ini(path).get("Credentials", {})
+            credentials = read_ini(path).get("Credentials", {})
             if "aws_access_key_id" in credentials:
                 digest = _hash(credentials["aws_access_key_id"])
                 return Resolution(make_identity(cls.method, {"access_key_id": digest},
@@ -499,20 +498,18 @@ def profile_from_environment(environ: Mapping[str, str], major: Callable[[], int
 def profile_maps(environ: Mapping[str, str]) -> tuple[dict, dict, frozenset]:
     """botocore's ``full_config['profiles']`` and ``['sso_sessions']`` and the profiles with an
     access key id in the credentials file, read from the files the environment names."""
-    config = _read_ini(_resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config",
-                                     environ))
-    credentials = _read_ini(_resolve_path(
-        environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", environ))
+    config = read_ini(config_file_path(environ))
+    credentials = read_ini(credentials_file_path(environ))
     profiles: dict[str, dict[str, str]] = {}
     sso_sessions: dict[str, dict[str, str]] = {}
     # As botocore.configloader.build_profile_map: a later section of the same name wins whole.
     for section, items in config.items():
         if section == "default":
             profiles["default"] = dict(items)
-        elif _named_section(section, "profile") is not None:
-            profiles[_named_section(section, "profile")] = dict(items)
-        elif _named_section(section, "sso-session") is not None:
-            sso_sessions[_named_section(section, "sso-session")] = dict(items)
+        elif named_section(section, "profile") is not None:
+            profiles[named_section(section, "profile")] = dict(items)
+        elif named_section(section, "sso-session") is not None:
+            sso_sessions[named_section(section, "sso-session")] = dict(items)
     # As botocore.session.Session.full_config: credentials-file values override.
     for name, items in credentials.items():
         profiles.setdefault(name, {}).update(items)
@@ -522,26 +519,18 @@ def profile_maps(environ: Mapping[str, str]) -> tuple[dict, dict, frozenset]:
 
 
 def chain_from_files(environ: Mapping[str, str], profile: str | None = None, *,
-                     major: Callable[[], int] | None = None,
-                     login: Callable[[], bool] | None = None) -> tuple[Chain, str]:
-    """The Chain and profile name the botocore a helper miss loads would use; ``profile`` is an
-    explicit profile (``--profile``). ``major``/``login`` default to the installed CLI's."""
-    if major is None:
-        major = _installed("cli_major")
-    if login is None:
-        login = _installed("botocore_has_login")
+                     major: Callable[[], int], login: Callable[[], bool]) -> tuple[Chain, str]:
+    """The Chain and profile name of a CLI whose major and login provider ``major`` and
+    ``login`` tell (asked only when they matter); ``profile`` is an explicit profile
+    (``--profile``)."""
     name = profile or profile_from_environment(environ, major)
     profiles, sso_sessions, keys = profile_maps(environ)
     return Chain(environ, profiles, sso_sessions, keys, explicit=bool(profile),
                  login=login), name
 
 
-def _installed(name: str) -> Callable:
-    """``installed_cli.<name>``, imported only when called (rarely needed on a hit)."""
-
-    def call():
-        from . import installed_cli
-
-        return getattr(installed_cli, name)()
-
-    return call
+def identity_from_files(environ: Mapping[str, str], profile: str | None = None, *,
+                        major: Callable[[], int], login: Callable[[], bool]) -> Identity:
+    """The cache Identity of the source ``chain_from_files`` predicts."""
+    chain, name = chain_from_files(environ, profile, major=major, login=login)
+    return chain.resolve(name).identity

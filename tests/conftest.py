@@ -25,6 +25,20 @@ SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 MOTO_PASSWORD = "123456789012-auth-token"  # moto's server issues "<account>-auth-token"
 
 
+def identity_from_environment(environ: dict, profile: str | None = None, *,
+                              major: int | None = None, login: bool = True):
+    """The cache Identity docker-credential-ecr2 computes for ``environ`` beside an AWS CLI of
+    ``major`` (needed only when AWS_PROFILE and AWS_DEFAULT_PROFILE differ) with or without
+    botocore's login provider."""
+    from awscli_ecr_login_ext.credential_sources import identity_from_files
+
+    def cli_major() -> int:
+        assert major is not None, "both profile variables are set: say which CLI major reads them"
+        return major
+
+    return identity_from_files(environ, profile, major=cli_major, login=lambda: login)
+
+
 def unavailable(reason: str) -> NoReturn:
     """A missing CLI, server or tool fails under CI=true and skips elsewhere."""
     if IN_CI:

@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 
 from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache, default_cache_dir
-from awscli_ecr_login_ext.identity import identity_from_environment
-from tests.conftest import CLIS, Cli, error_line, require, usage_exit_code
+from tests.conftest import (
+    CLIS,
+    Cli,
+    error_line,
+    identity_from_environment,
+    require,
+    usage_exit_code,
+)
 
 PROFILE = "[default]\nregion = eu-west-1\n"
 CACHED_PASSWORD = "cached-password"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from awscli_ecr_login_ext.cache import CacheKey, default_cache_dir
-from awscli_ecr_login_ext.identity import identity_from_environment
+from tests.conftest import identity_from_environment
 
 PROFILE = "[default]\nregion = eu-west-1\n"
 

@@ -19,8 +19,14 @@ from hypothesis import strategies as st
 from awscli_ecr_login_ext import __version__
 from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
 from awscli_ecr_login_ext.credential_helper import NOT_FOUND, _credentials_json, handle
-from awscli_ecr_login_ext.identity import identity_from_environment
-from tests.conftest import REPO, clean_environment, require, start_registry, which
+from tests.conftest import (
+    REPO,
+    clean_environment,
+    identity_from_environment,
+    require,
+    start_registry,
+    which,
+)
 
 HELPER = REPO / ".venv" / "bin" / "docker-credential-ecr2"
 PRIVATE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -39,7 +45,9 @@ STALE_PASSWORD = "stale-cached-password"
 def env(aws_home, fake_ecr) -> dict[str, str]:
     require(HELPER.exists(), f"{HELPER} not installed (pip install -e .)")
     aws_home.write_config(PROFILES)
-    return {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url}
+    # A miss runs the first `aws` on PATH: AWS CLI v1 from the project's venv.
+    return {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url,
+            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def run(env: dict[str, str], action: str, stdin: str | bytes = "", *,

@@ -20,8 +20,7 @@ from awscli_ecr_login_ext.credential_sources import (
     chain_from_files,
     profile_from_environment,
 )
-from awscli_ecr_login_ext.identity import identity_from_environment
-from tests.conftest import CLIS, REPO, require
+from tests.conftest import CLIS, REPO, identity_from_environment, require
 from tests.test_credential_sources import run_on_a_tty
 
 AKID_A, AKID_B = "AKIAAAAAAAAAAAAAAAAA", "AKIABBBBBBBBBBBBBBBB"
@@ -289,7 +288,8 @@ def test_helper_files_give_the_cli_sessions_identity(tmp_path, monkeypatch, conf
     if explicit:
         session.set_config_variable("profile", explicit)
     chain, profile = credential_chain(session)
-    helper_chain, helper_profile = chain_from_files(environ, explicit, major=lambda: 1)
+    helper_chain, helper_profile = chain_from_files(environ, explicit, major=lambda: 1,
+                                                  login=lambda: True)
     assert helper_profile == profile
     assert helper_chain.resolve(helper_profile).identity == chain.resolve(profile).identity
 
@@ -591,18 +591,3 @@ def test_cli_signs_as_its_source_and_the_helper_shares_the_entry(aws_home, cli, 
     assert got.returncode == 0, got.stderr
     assert json.loads(got.stdout)["Secret"] == result.stdout.strip()
     assert len(fake_ecr.requests) == 1  # served from the CLI's entry
-
-
-def test_installed_cli_is_read_from_the_package_files(tmp_path, monkeypatch):
-    from awscli_ecr_login_ext import installed_cli
-
-    package = tmp_path / "awscli"
-    (package / "botocore").mkdir(parents=True)
-    (package / "__init__.py").write_text("import os\n__version__ = '2.9.19'\n")
-    (package / "botocore" / "credentials.py").write_text("class SSOProvider(object): pass\n")
-    monkeypatch.setattr("sys.path", [str(tmp_path)])
-    monkeypatch.setattr(installed_cli, "_found", {})
-    assert (installed_cli.cli_major(), installed_cli.botocore_has_login()) == (2, False)
-    (package / "__init__.py").write_text("__version__ = '1.46.3'\n")
-    (package / "botocore" / "credentials.py").write_text("class LoginProvider(CredentialProvider):\n")
-    assert (installed_cli.cli_major(), installed_cli.botocore_has_login()) == (1, True)

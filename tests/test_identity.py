@@ -14,16 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.identity import (
-    Identity,
-    _parse_plain_ini,
-    _read_ini,
-    canonical_json,
-    expand_user,
-    identity_from_environment,
-    sha256,
-)
-from tests.conftest import REPO
+from awscli_ecr_login_ext.aws_files import expand_user, parse_plain_ini, read_ini
+from awscli_ecr_login_ext.identity import Identity, canonical_json, sha256
+from tests.conftest import REPO, identity_from_environment
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
 
@@ -260,7 +253,7 @@ def _configparser_read(text):
 @example("[default]\ns3 =\n  max = 10\n\n  # comment\n  x = y\n\n\nregion = a\n")
 @example("[default]\na = 1\n[default]\na = 2\nb = 3\n")
 def test_plain_ini_reader_is_configparser(text):
-    fast = _parse_plain_ini(text)
+    fast = parse_plain_ini(text)
     if fast is not None:  # None: configparser reads it
         assert fast == _configparser_read(text)
 
@@ -268,16 +261,16 @@ def test_plain_ini_reader_is_configparser(text):
 def test_plain_ini_reader_leaves_the_unusual_to_configparser():
     for text in ("k = v\n[default]\n", "[DEFAULT]\nk = v\n[default]\n", "[default]\nnovalue\n",
                  "[default]\n= v\n", "[a]b]\n", "[a] x\n", "\ufeff[default]\n"):
-        assert _parse_plain_ini(text) is None
+        assert parse_plain_ini(text) is None
 
 
-def test_read_ini_imports_configparser_only_for_unusual_files(tmp_path):
+def testread_ini_imports_configparser_only_for_unusual_files(tmp_path):
     plain, unusual = tmp_path / "plain", tmp_path / "unusual"
     plain.write_text("[default]\nregion = eu-west-1\ns3 =\n  x = 1\n")
     unusual.write_text("[DEFAULT]\nregion = eu-west-1\n[profile dev]\n")
-    assert _read_ini(str(unusual)) == {"profile dev": {"region": "eu-west-1"}}
-    code = (f"import sys; from awscli_ecr_login_ext.identity import _read_ini; "
-            f"print(_read_ini({str(plain)!r})); "
+    assert read_ini(str(unusual)) == {"profile dev": {"region": "eu-west-1"}}
+    code = (f"import sys; from awscli_ecr_login_ext.aws_files import read_ini; "
+            f"print(read_ini({str(plain)!r})); "
             "print(sorted(m for m in ('re', 'configparser', 'json', 'hashlib', 'dataclasses') "
             "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,

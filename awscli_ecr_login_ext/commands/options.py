@@ -8,11 +8,15 @@ import sys
 import threading
 from typing import Any
 
+from .. import HELPER_VARIABLE
 from ..awscli_compat import (
+    configuration_error,
     configured_endpoint_url,
     create_client,
     credential_chain,
+    is_sso_login_error,
     redacted_logs,
+    refuse_prompts,
     require_signing,
     signing_method,
     usage_error,
@@ -176,7 +180,26 @@ def fetch_selected_logins(session: Any, parsed_args: Any, parsed_globals: Any, *
         raise usage_error(
             f"{len(registries)} registries were selected, but this command prints one "
             "password; use 'aws ecr2 get-login' for several.")
+    for_helper = bool(os.environ.get(HELPER_VARIABLE))
+    if for_helper:
+        refuse_prompts(session, session.get_config_variable("profile") or "default")
     with redacted_logs() as secrets:
         source = token_source(session, parsed_args, parsed_globals, secrets)
         request = None if registries else default_request(session)
-        return get_logins(source, registries, request)
+        try:
+            return get_logins(source, registries, request)
+        except Exception as error:
+            if for_helper and is_sso_login_error(error):
+                raise _sso_login_needed(session) or error from None
+            raise
+
+
+def _sso_login_needed(session: Any) -> Exception | None:
+    """For a credential helper, botocore's SSO token failure as one line saying what to run."""
+    chain, profile = credential_chain(session)
+    sso_profile = chain.resolve(profile).sso_profile
+    if sso_profile is None:
+        return None
+    return configuration_error(
+        f"profile {sso_profile!r} has no valid SSO session; run "
+        f"'aws sso login --profile {sso_profile}', then try again")
