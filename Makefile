@@ -22,12 +22,24 @@ EXE_PYTHON ?= $(PYENV_ROOT)/versions/3.13.0/bin/python3.13
 AWS_EXE := .aws-cli-exe
 STAMP_EXE := $(AWS_EXE)/.installed
 PACKAGE_FILES := $(shell find awscli_ecr_login_ext scripts -type f -not -path '*/__pycache__/*')
+# The release artifacts (make dist) and what the suite installs them with, offline: pipx's
+# newest release in .venv-pipx, and .wheelhouse, the wheels of the AWS CLI v1 releases of
+# .venv and .venv-v145 and of the setuptools that pyproject.toml's build-system allows.
+VENV_DIST := .venv-dist
+STAMP_DIST := $(VENV_DIST)/.installed
+DIST_STAMP := dist/.checked
+VENV_PIPX := .venv-pipx
+STAMP_PIPX := $(VENV_PIPX)/.installed
+WHEELHOUSE := .wheelhouse
+STAMP_WHEELHOUSE := $(WHEELHOUSE)/.downloaded
 # Debian packages the suite runs for real: AWS CLI v2, groff for help pages, a
 # registry, container clients, htpasswd, the Go credential helper, hyperfine.
+# pipx and python3-pip: the install kinds of tests/test_install_kinds.py (Debian's pipx
+# 1.1.0; pip refusing --user under PEP 668).
 DEBIAN_PACKAGES := awscli groff docker-registry skopeo podman buildah apache2-utils \
-	amazon-ecr-credential-helper hyperfine
+	amazon-ecr-credential-helper hyperfine pipx python3-pip
 
-.PHONY: all deps system-deps venv venv-v2 aws-cli-exe test demo lint bench pythons clean
+.PHONY: all deps system-deps venv venv-v2 aws-cli-exe dist install-kinds test demo lint bench pythons clean
 
 all: test
 
@@ -105,7 +117,39 @@ $(STAMP_EXE): $(V2_TARBALL)
 	rm -rf build-exe
 	touch $@
 
-test: deps
+# The sdist and the wheel, built and checked by scripts/dist.py (about 20 s). `make dist`
+# always builds; `make test` only when a file that goes into them changed.
+dist: $(STAMP_DIST)
+	rm -f $(DIST_STAMP)
+	$(MAKE) --no-print-directory $(DIST_STAMP)
+
+$(DIST_STAMP): $(STAMP_DIST) pyproject.toml MANIFEST.in README.md LICENSE CHANGELOG.md $(PACKAGE_FILES)
+	$(VENV_DIST)/bin/python scripts/dist.py
+	touch $@
+
+$(STAMP_DIST):
+	$(PYTHON) -m venv $(VENV_DIST)
+	$(VENV_DIST)/bin/pip install -q --disable-pip-version-check 'build>=1.2.1' 'twine>=6.1'
+	touch $@
+
+install-kinds: $(STAMP_PIPX) $(STAMP_WHEELHOUSE)
+
+$(STAMP_PIPX):
+	$(PYTHON) -m venv $(VENV_PIPX)
+	$(VENV_PIPX)/bin/pip install -q --disable-pip-version-check pipx
+	touch $@
+
+$(STAMP_WHEELHOUSE): $(STAMP) $(STAMP_V145) pyproject.toml
+	rm -rf $(WHEELHOUSE)
+	for venv in $(VENV) $(VENV_V145); do \
+		$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) \
+			"awscli==$$($$venv/bin/python -c 'import awscli; print(awscli.__version__)')" || exit 1; \
+	done
+	$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) \
+		$$($(VENV)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')
+	touch $@
+
+test: deps $(DIST_STAMP) install-kinds
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 demo: deps
@@ -124,4 +168,5 @@ pythons: venv
 	$(VENV)/bin/python scripts/check_pythons.py
 
 clean:
-	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) $(VENV_V2) $(AWS_EXE) .venv-pythons build build-v2 build-exe .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) $(VENV_V2) $(AWS_EXE) .venv-pythons build build-v2 build-exe .pytest_cache .ruff_cache .hypothesis \
+		$(VENV_DIST) $(VENV_PIPX) $(WHEELHOUSE) dist

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import COMMAND_NAME
+from . import COMMAND_NAME, __version__
 from .atomic import write_atomically
 from .aws_config import ConfigSection, config_path, read_config
 from .clis import AwsCli, ecr2_loads, find_clis
@@ -220,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="awscli-ecr-login-ext",
         description="Set up the `aws ecr2` plugin in your AWS CLI configuration.")
+    parser.add_argument("--version", action="version", version=__version__,
+                        help="print the package version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_help = "the AWS config file (default: $AWS_CONFIG_FILE, else ~/.aws/config)"
     install = commands.add_parser(
