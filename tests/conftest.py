@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +77,9 @@ class Cli:
     label: str
     executable: Path
     major: int
-    python: Path  # the interpreter this CLI runs on
+    # The interpreter this CLI runs on; None for the official installer's frozen binary, whose
+    # Python only runs code inside the CLI (run_python does that through a plugin).
+    python: Path | None
     # Honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (botocore's configured endpoints,
     # 2023): Debian's v2 2.9 does not, so its clients would leave loopback.
     configured_endpoints: bool = True
@@ -93,7 +97,50 @@ CLIS = [
     # v2 2.36.7 from the shared source tarball (make venv-v2): what the official installer runs.
     Cli("v2.36", REPO / ".venv-v2" / "bin" / "aws", 2, REPO / ".venv-v2" / "bin" / "python",
         enhanced_errors=True),
+    # The same source built as the official installer ships it (make aws-cli-exe): PyInstaller.
+    Cli("v2.36-exe", REPO / ".aws-cli-exe" / "bin" / "aws", 2, None, enhanced_errors=True),
 ]
+
+# A plugin the frozen CLI loads through cli_legacy_plugin_path, for run_python: a command that
+# runs the code in $ECR2_TEST_CODE with sys.argv[1:] from $ECR2_TEST_ARGV, inside the CLI.
+_RUN_PYTHON_PLUGIN = '''
+import json, os, sys
+
+def add_command(command_table, session, **kwargs):
+    from awscli.customizations.commands import BasicCommand
+
+    class RunPython(BasicCommand):
+        NAME = "ecr2-test-run-python"
+
+        def _run_main(self, parsed_args, parsed_globals):
+            sys.argv = ["-c", *json.loads(os.environ["ECR2_TEST_ARGV"])]
+            exec(compile(os.environ["ECR2_TEST_CODE"], "<test>", "exec"), {"__name__": "__main__"})
+            return 0
+
+    command_table[RunPython.NAME] = RunPython(session)
+
+def awscli_initialize(cli):
+    cli.register("building-command-table.main", add_command)
+'''
+
+
+def run_python(cli: Cli, code: str, *args: str, input: str | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -c code args` on the CLI's own Python, with its awscli importable; inside the
+    frozen binary (which has no Python to start) through a plugin command. Fails on a non-zero
+    exit."""
+    if cli.python is not None:
+        return subprocess.run([str(cli.python), "-c", code, *args], input=input, env=env,
+                              capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "ecr2_test_run_python.py").write_text(_RUN_PYTHON_PLUGIN)
+        (root / "config").write_text(f"[plugins]\ncli_legacy_plugin_path = {root}\n"
+                                     "ecr2_test_run_python = ecr2_test_run_python\n")
+        run_env = {**clean_environment(root), **(env or {}), "AWS_CONFIG_FILE": str(root / "config"),
+                   "ECR2_TEST_CODE": code, "ECR2_TEST_ARGV": json.dumps(args)}
+        return subprocess.run([str(cli.executable), "ecr2-test-run-python"], input=input,
+                              env=run_env, capture_output=True, text=True, check=True)
 
 
 def usage_exit_code(cli: Cli) -> int:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import CLIS, Cli, require, usage_exit_code
+from tests.conftest import CLIS, Cli, require, run_python, usage_exit_code
 
 EXPIRES_AT = 1795000000  # fixed, so the expected output is known in advance
 EXPIRES_ISO = datetime.fromtimestamp(EXPIRES_AT, tz=timezone.utc).isoformat()
@@ -50,9 +50,7 @@ sys.stdout.write(stream.getvalue())
 
 
 def formatted_by_the_cli(cli: Cli, output: str, data: dict) -> str:
-    result = subprocess.run([str(cli.python), "-c", FORMAT_WITH_THE_CLI, output],
-                            input=json.dumps(data), capture_output=True, text=True, check=True)
-    return result.stdout
+    return run_python(cli, FORMAT_WITH_THE_CLI, output, input=json.dumps(data)).stdout
 
 
 def output_formats(cli: Cli) -> list[str]:
