@@ -82,12 +82,14 @@ def _pip_sibling(python: Path, form: str) -> str:
     body = "# -*- coding: utf-8 -*-\nimport sys\n"
     if form == "shebang":
         return f"#!{python}\n{body}"
+    if form == "shebang-flags":  # pipx's newest adds -E to the apps it exposes
+        return f"#!{python} -E\n{body}"
     # pip's form for an interpreter path with spaces (quoted) or over 127 bytes (not quoted)
     named = f'"{python}"' if form == "sh-quoted" else str(python)
     return f"#!/bin/sh\n'''exec' {named} \"$0\" \"$@\"\n' '''\n{body}"
 
 
-@pytest.mark.parametrize("form", ["shebang", "sh-quoted", "sh-plain"])
+@pytest.mark.parametrize("form", ["shebang", "shebang-flags", "sh-quoted", "sh-plain"])
 def test_the_launcher_finds_python_in_every_form_pip_writes(env, tmp_path, form):
     bin_dir = tmp_path / "bin with space"
     bin_dir.mkdir()
