@@ -242,6 +242,37 @@ def credential_chain(session: Any) -> tuple[Any, str]:
     return chain, session.get_config_variable("profile") or "default"
 
 
+def profile_session(session: Any, profile: str) -> Any:
+    """A botocore session for ``profile`` (ecr2_registry_profiles) that resolves credentials
+    as the CLI's own session would with ``--profile PROFILE``.
+
+    A new session, not the CLI's with another profile set: changing a session's profile resets
+    its components, and the CLI's session must keep serving the other registries. What the CLI
+    does to its session that reaches credentials and clients is done again here: the
+    assume-role and web-identity providers share ``~/.aws/cli/cache``
+    (``assumerole.inject_assume_role_provider_cache``, every major), v2's SSO provider shares
+    its credentials cache (``sso.inject_json_file_cache``), and the default client config the
+    global options built (``--cli-read-timeout``, ``--cli-connect-timeout``) and the user agent
+    are copied. The profile's own settings (retries, ``ca_bundle``, ``services``...) come from
+    its section, as with ``--profile``.
+    """
+    import botocore.session
+    from awscli.customizations.assumerole import inject_assume_role_provider_cache
+
+    mapped = botocore.session.Session(profile=profile)
+    for name in ("user_agent_name", "user_agent_version", "user_agent_extra"):
+        setattr(mapped, name, getattr(session, name))
+    config = session.get_default_client_config()
+    if config is not None:
+        mapped.set_default_client_config(config)
+    inject_assume_role_provider_cache(mapped)
+    if CLI_MAJOR >= 2:
+        from awscli.customizations.sso import inject_json_file_cache
+
+        inject_json_file_cache(mapped)
+    return mapped
+
+
 def signing_method(session: Any) -> str | None:
     """botocore's name for the source of the session's credentials (``Credentials.method``):
     "env", "assume-role", "sso", "custom-process"...; None without credentials."""

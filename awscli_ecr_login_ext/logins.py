@@ -37,6 +37,9 @@ class Login:
     username: str
     password: str
     expires_at: float
+    # The profile whose credential chain signed the call (ecr2_registry_profiles, else the
+    # active profile).
+    profile: str | None = None
 
     def as_output(self) -> dict[str, Any]:
         """The ``get-login`` shape, rendered by the CLI's formatters."""
@@ -52,14 +55,17 @@ class Login:
             "Password": self.password,
             "ExpiresAt": expires.isoformat(),
             "Public": self.public,
+            "Profile": self.profile,
         }
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: get_logins groups calls by source
 class TokenSource:
     """Where tokens come from: a client factory, and optionally a cache for an identity."""
 
     client_for: ClientFactory
+    # The profile whose chain signs, shown in each Login.
+    profile: str | None = None
     cache: TokenCache | None = None
     identity: Identity | None = None
     # The endpoint a request's client will call (None: the real AWS one); part of the cache key.
@@ -70,6 +76,8 @@ class TokenSource:
     # credentials that signed came from the source the identity predicted. When not, the
     # token is served but not cached: a modelling mistake costs a miss, never a wrong principal.
     signed_as_predicted: Callable[[], bool] = lambda: True
+    # A failure of this source's call in the user's words (None: raised as it is).
+    explain: Callable[[Exception], Exception | None] = lambda error: None
 
     def cache_key(self, request: TokenRequest) -> CacheKey | None:
         if self.cache is None or self.identity is None:
@@ -85,6 +93,15 @@ class TokenSource:
                            authorization.proxy_endpoint)
 
     def token_for(self, request: TokenRequest) -> CachedToken:
+        try:
+            return self._token_for(request)
+        except Exception as error:
+            explained = self.explain(error)
+            if explained is None:
+                raise
+            raise explained from None
+
+    def _token_for(self, request: TokenRequest) -> CachedToken:
         key = self.cache_key(request)
         if key is None:
             return self._call(request)
@@ -130,34 +147,49 @@ def is_service_failure(error: BaseException) -> bool:
     return code in _DEGRADED_ERROR_CODES or status >= 500
 
 
-def get_logins(source: TokenSource, registries: Sequence[Registry],
+def get_logins(source_for: Callable[[Registry | None], TokenSource],
+               registries: Sequence[Registry],
                default_request: TokenRequest | None = None) -> list[Login]:
     """One Login per registry in the order asked (or for the caller's own registry).
 
-    Each distinct TokenRequest makes at most one call; several run concurrently.
+    ``source_for`` gives the TokenSource that signs for a registry (None: the caller's own).
+    Each distinct (source, TokenRequest) makes at most one call; several run concurrently.
     """
-    groups = group_by_request(registries) if registries else {default_request: []}
-    requests = list(groups)
-    if len(requests) == 1:
-        tokens = [source.token_for(requests[0])]
+    if registries:
+        sources = [source_for(registry) for registry in registries]
+        calls = [(source, request) for source, group in _grouped(sources, registries)
+                 for request in group]
+    else:
+        calls = [(source_for(None), default_request)]
+    if len(calls) == 1:
+        tokens = [calls[0][0].token_for(calls[0][1])]
     else:
         from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
 
-        with ThreadPoolExecutor(max_workers=min(8, len(requests))) as pool:
-            tokens = list(pool.map(source.token_for, requests))
-    by_request = dict(zip(requests, tokens))
+        with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
+            tokens = list(pool.map(lambda call: call[0].token_for(call[1]), calls))
+    by_call = dict(zip(calls, tokens))
     if not registries:
-        request, token = requests[0], tokens[0]
+        (source, request), token = calls[0], tokens[0]
         return [_own_registry_login(request, token, source)]
-    return [_login(registry, by_request[TokenRequest.for_registry(registry)], source)
-            for registry in registries]
+    return [_login(registry, by_call[(source, TokenRequest.for_registry(registry))], source)
+            for source, registry in zip(sources, registries)]
+
+
+def _grouped(sources: list[TokenSource], registries: Sequence[Registry]
+             ) -> list[tuple[TokenSource, dict[TokenRequest, list[Registry]]]]:
+    """The calls each source makes, sources and calls in first-asked order."""
+    by_source: dict[TokenSource, list[Registry]] = {}
+    for source, registry in zip(sources, registries):
+        by_source.setdefault(source, []).append(registry)
+    return [(source, group_by_request(group)) for source, group in by_source.items()]
 
 
 def _login(registry: Registry, token: CachedToken, source: TokenSource) -> Login:
     credentials = decode_token(token.token)
     source.on_secret(credentials.password)
     return Login(registry.name, registry.registry_id, registry.region, registry.public,
-                 credentials.username, credentials.password, token.expires_at)
+                 credentials.username, credentials.password, token.expires_at, source.profile)
 
 
 def _own_registry_login(request: TokenRequest, token: CachedToken, source: TokenSource) -> Login:
@@ -166,4 +198,4 @@ def _own_registry_login(request: TokenRequest, token: CachedToken, source: Token
     credentials = decode_token(token.token)
     source.on_secret(credentials.password)
     return Login(name, registry_id, request.region, request.public, credentials.username,
-                 credentials.password, token.expires_at)
+                 credentials.password, token.expires_at, source.profile)

@@ -27,10 +27,11 @@ def endpoint(fake_ecr):
     return fake_ecr
 
 
-def login_entry(registry, region, registry_id, password, public=False):
+def login_entry(registry, region, registry_id, password, public=False, profile="default"):
     return {"Registry": registry, "ProxyEndpoint": f"https://{registry}",
             "RegistryId": registry_id, "Region": region, "Username": "AWS",
-            "Password": password, "ExpiresAt": EXPIRES_ISO, "Public": public}
+            "Password": password, "ExpiresAt": EXPIRES_ISO, "Public": public,
+            "Profile": profile}
 
 
 FORMAT_WITH_THE_CLI = """

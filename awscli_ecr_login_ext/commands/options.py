@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .. import HELPER_VARIABLE
@@ -15,6 +16,7 @@ from ..awscli_compat import (
     create_client,
     credential_chain,
     is_sso_login_error,
+    profile_session,
     redacted_logs,
     refuse_prompts,
     require_signing,
@@ -24,6 +26,7 @@ from ..awscli_compat import (
 from ..cache import TokenCache
 from ..logins import Login, TokenSource, get_logins
 from ..registry import Registry, RegistryError
+from ..registry_profiles import SETTING, parse_registry_profiles, profile_for
 from ..selection import (
     MissingRegionError,
     TokenRequest,
@@ -129,9 +132,25 @@ def token_cache(session: Any, parsed_args: Any) -> TokenCache | None:
     return TokenCache(min_ttl=min_ttl, debug=logging.getLogger("awscli.ecr2").debug)
 
 
-def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
-                 secrets: list[str]) -> TokenSource:
-    lock = threading.Lock()
+def registry_profiles(session: Any) -> dict[str, str]:
+    """The active profile's ``ecr2_registry_profiles``: {ECRHOST: PROFILE}; a bad line is the
+    CLI's configuration error."""
+    try:
+        return parse_registry_profiles(session.get_scoped_config().get(SETTING),
+                                       session.available_profiles)
+    except RegistryError as error:
+        raise configuration_error(str(error)) from None
+
+
+def active_profile(session: Any) -> str:
+    return session.get_config_variable("profile") or "default"
+
+
+def token_source(session: Any, profile: str, parsed_globals: Any, cache: TokenCache | None,
+                 lock: threading.Lock, secrets: list[str], *, for_helper: bool) -> TokenSource:
+    """Tokens signed with ``session``'s credentials (those of ``profile``'s chain)."""
+    if for_helper:
+        refuse_prompts(session, profile)
 
     def client_for(request: TokenRequest) -> Any:
         # Creating clients touches shared session state; calling them does not.
@@ -140,11 +159,10 @@ def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
                                  region=request.region, fips=request.fips,
                                  dualstack=request.dualstack)
 
-    cache = token_cache(session, parsed_args)
     predicted = None
     if cache is not None:
-        chain, profile = credential_chain(session)
-        predicted = chain.resolve(profile)
+        chain, chain_profile = credential_chain(session)
+        predicted = chain.resolve(chain_profile)
 
     def signed_as_predicted() -> bool:
         method = signing_method(session)
@@ -156,11 +174,18 @@ def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
             predicted and predicted.method)
         return False
 
+    def explain(error: Exception) -> Exception | None:
+        if for_helper and is_sso_login_error(error):
+            return _sso_login_needed(session)
+        return None
+
     return TokenSource(
         client_for=client_for,
+        profile=profile,
         cache=cache,
         identity=predicted.identity if predicted is not None else None,
         signed_as_predicted=signed_as_predicted,
+        explain=explain,
         endpoint_for=lambda request: (parsed_globals.endpoint_url
                                       or configured_endpoint_url(session, request.service)),
         warn=lambda message: print(message, file=sys.stderr),
@@ -168,11 +193,33 @@ def token_source(session: Any, parsed_args: Any, parsed_globals: Any,
     )
 
 
+def token_sources(session: Any, parsed_args: Any, parsed_globals: Any, secrets: list[str],
+                  mapping: dict[str, str], *, for_helper: bool
+                  ) -> Callable[[Registry | None], TokenSource]:
+    """The TokenSource of each registry: its mapped profile's own session, else the CLI's."""
+    cache = token_cache(session, parsed_args)
+    lock = threading.Lock()
+    sources: dict[str | None, TokenSource] = {}
+
+    def source_for(registry: Registry | None) -> TokenSource:
+        mapped = profile_for(registry, mapping) if registry is not None else None
+        if mapped not in sources:
+            signer = session if mapped is None else profile_session(session, mapped)
+            sources[mapped] = token_source(signer, mapped or active_profile(session),
+                                           parsed_globals, cache, lock, secrets,
+                                           for_helper=for_helper)
+        return sources[mapped]
+
+    return source_for
+
+
 def fetch_selected_logins(session: Any, parsed_args: Any, parsed_globals: Any, *,
                           single: bool = False) -> list[Login]:
     """The logins of the registries the selectors name, with the token kept out of --debug.
 
     ``single``: the command prints one password, so more than one registry is a usage error.
+    Each registry is signed by the profile ``ecr2_registry_profiles`` maps it to, else by the
+    active profile.
     """
     require_signing(parsed_globals)
     registries = selected_registries(session, parsed_args, parsed_globals)
@@ -180,18 +227,13 @@ def fetch_selected_logins(session: Any, parsed_args: Any, parsed_globals: Any, *
         raise usage_error(
             f"{len(registries)} registries were selected, but this command prints one "
             "password; use 'aws ecr2 get-login' for several.")
+    mapping = registry_profiles(session)
     for_helper = bool(os.environ.get(HELPER_VARIABLE))
-    if for_helper:
-        refuse_prompts(session, session.get_config_variable("profile") or "default")
     with redacted_logs() as secrets:
-        source = token_source(session, parsed_args, parsed_globals, secrets)
+        source_for = token_sources(session, parsed_args, parsed_globals, secrets, mapping,
+                                   for_helper=for_helper)
         request = None if registries else default_request(session)
-        try:
-            return get_logins(source, registries, request)
-        except Exception as error:
-            if for_helper and is_sso_login_error(error):
-                raise _sso_login_needed(session) or error from None
-            raise
+        return get_logins(source_for, registries, request)
 
 
 def _sso_login_needed(session: Any) -> Exception | None:

@@ -1,0 +1,221 @@
+"""ecr2_registry_profiles on every CLI: each registry signed by its own profile's principal.
+
+The fake ECR issues ``token-for-<principal>``, the principal found from the access key that
+signed the call, so every test tells whose token each registry got and whose keys signed each
+GetAuthorizationToken call.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Cli, error_line, start_registry
+from tests.servers.docker_registry import client_env
+from tests.servers.fake_ecr import FakeEcr
+from tests.test_get_login import EXPIRES_AT, EXPIRES_ISO, formatted_by_the_cli, output_formats
+from tests.test_login import need
+
+REGION = "eu-west-1"
+# Three accounts in one Region: only the profile tells their calls apart.
+TOOLS = f"111111111111.dkr.ecr.{REGION}.amazonaws.com"
+PROD = f"222222222222.dkr.ecr.{REGION}.amazonaws.com"
+OTHER = f"333333333333.dkr.ecr.{REGION}.amazonaws.com"
+# profile -> principal of its static keys; "default" is the AwsHome's own keys.
+USERS = {"tools": "tools-user", "prod": "prod-user"}
+KEYS = {name: "AKIA" + hashlib.sha256(name.encode()).hexdigest()[:16].upper()
+        for name in USERS.values()}
+PRINCIPALS = {ACCESS_KEY_ID: "default-user", **{key: name for name, key in KEYS.items()}}
+
+
+def password(principal: str) -> str:
+    return FakeEcr.password_for(principal)
+
+
+@pytest.fixture
+def ecr():
+    with FakeEcr(principals=PRINCIPALS) as server:
+        server.set_expires_at(EXPIRES_AT)
+        yield server
+
+
+def mapping_config(*lines: str, extra: str = "") -> str:
+    nested = "".join(f"    {line}\n" for line in lines)
+    return f"[default]\nregion = {REGION}\n{extra}ecr2_registry_profiles =\n{nested}"
+
+
+DEFAULT_MAPPING = (f"{TOOLS} = tools", f"{PROD} = prod")
+
+
+@pytest.fixture
+def home(aws_home):
+    """The AwsHome with profiles tools and prod (static keys) and the default mapping."""
+    aws_home.credentials_file.write_text(
+        f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\n"
+        f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n" + "".join(
+            f"\n[{profile}]\naws_access_key_id = {KEYS[user]}\n"
+            f"aws_secret_access_key = secret-of-{user}\n" for profile, user in USERS.items()))
+    aws_home.write_config(mapping_config(*DEFAULT_MAPPING))
+    return aws_home
+
+
+def signers(ecr: FakeEcr) -> list[str | None]:
+    return sorted(r.principal for r in ecr.requests)
+
+
+def entry(registry: str, principal: str, profile: str) -> dict:
+    return {"Registry": registry, "ProxyEndpoint": f"https://{registry}",
+            "RegistryId": registry.split(".")[0], "Region": REGION, "Username": "AWS",
+            "Password": password(principal), "ExpiresAt": EXPIRES_ISO, "Public": False,
+            "Profile": profile}
+
+
+EXPECTED_LOGINS = {"Logins": [entry(TOOLS, "tools-user", "tools"),
+                              entry(PROD, "prod-user", "prod"),
+                              entry(OTHER, "default-user", "default")]}
+
+
+# -- get-login, get-login-password ------------------------------------------------------------
+
+
+def test_get_login_signs_each_registry_with_its_profile_one_call_per_profile(home, cli, ecr):
+    result = home.run(cli, "ecr2", "get-login", "--endpoint-url", ecr.url,
+                      "--registry", TOOLS, PROD, OTHER)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == EXPECTED_LOGINS
+    # one Region, three principals: three calls, each signed by its own profile's keys
+    assert signers(ecr) == ["default-user", "prod-user", "tools-user"]
+    assert {r.signing_region for r in ecr.requests} == {REGION}
+
+
+def test_registries_of_one_profile_share_a_call(home, cli, ecr):
+    home.write_config(mapping_config(f"{TOOLS} = tools", f"{PROD} = tools"))
+    result = home.run(cli, "ecr2", "get-login", "--endpoint-url", ecr.url,
+                      "--registry", TOOLS, PROD, "--query", "Logins[].[Profile,Password]",
+                      "--output", "text")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["tools", password("tools-user")] * 2
+    assert signers(ecr) == ["tools-user"]
+
+
+def test_every_output_format_shows_the_profile(home, cli, ecr):
+    for output in output_formats(cli):
+        result = home.run(cli, "ecr2", "get-login", "--endpoint-url", ecr.url,
+                          "--registry", TOOLS, PROD, OTHER, "--output", output,
+                          "--color", "off")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == formatted_by_the_cli(cli, output, EXPECTED_LOGINS), output
+        assert "prod" in result.stdout and "tools" in result.stdout
+
+
+@pytest.mark.parametrize(("registry", "principal"), [
+    (PROD, "prod-user"), (f"https://{TOOLS}/team/app:1", "tools-user"), (OTHER, "default-user")])
+def test_get_login_password_uses_the_mapped_profile(home, cli, ecr, registry, principal):
+    result = home.run(cli, "ecr2", "get-login-password", "--endpoint-url", ecr.url,
+                      "--registry", registry)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == password(principal) + "\n"
+    assert signers(ecr) == [principal]
+
+
+def test_aliases_resolve_first_and_public_can_be_mapped(home, cli, ecr):
+    home.write_config(mapping_config(f"{TOOLS} = tools", "public.ecr.aws = prod",
+                                     extra=f"ecr2_registry_aliases =\n    mirror:5000 = {TOOLS}\n"))
+    result = home.run(cli, "ecr2", "get-login", "--endpoint-url", ecr.url, "--registry",
+                      "mirror:5000", "--public", "--query", "Logins[].[Registry,Profile,Password]",
+                      "--output", "text")
+    assert result.returncode == 0, result.stderr
+    assert [line.split("\t") for line in result.stdout.splitlines()] == [
+        ["mirror:5000", "tools", password("tools-user")],
+        ["public.ecr.aws", "prod", password("prod-user")]]
+    assert sorted((r.target, r.principal) for r in ecr.requests) == [
+        ("ecr", "tools-user"), ("ecr-public", "prod-user")]
+
+
+def test_the_active_profile_is_where_the_mapping_is_read(home, cli, ecr):
+    home.write_config(mapping_config() + "\n[profile ops]\nregion = eu-west-1\n"
+                      "ecr2_registry_profiles =\n"
+                      f"    {TOOLS} = prod\n")
+    result = home.run(cli, "ecr2", "get-login-password", "--endpoint-url", ecr.url,
+                      "--registry", TOOLS, "--profile", "ops")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == password("prod-user") + "\n"
+
+
+# -- login: two real registries, two principals --------------------------------------------------
+
+
+def test_login_logs_in_to_two_registries_with_two_principals(home, cli, ecr, tmp_path):
+    need("docker")
+    tools_registry = start_registry(tmp_path / "tools", password("tools-user"))
+    prod_registry = start_registry(tmp_path / "prod", password("prod-user"))
+    with tools_registry, prod_registry:
+        home.write_config(mapping_config(
+            *DEFAULT_MAPPING, extra=("ecr2_registry_aliases =\n"
+                                     f"    {tools_registry.host} = {TOOLS}\n"
+                                     f"    {prod_registry.host} = {PROD}\n")))
+        env = client_env(tmp_path / "client")
+        result = home.run(cli, "ecr2", "login", "--endpoint-url", ecr.url,
+                          "--registry", tools_registry.host, "--registry", prod_registry.host,
+                          "--tool", "docker", env=env)
+        assert result.returncode == 0, result.stderr
+        hosts = [tools_registry.host, prod_registry.host]
+        assert [line.split(";")[0] for line in result.stdout.splitlines()] == [
+            f"Logged in to {host} with docker" for host in hosts]
+        assert signers(ecr) == ["prod-user", "tools-user"]
+        # docker stored what each registry accepted: each its own principal's password
+        auths = json.loads((Path(env["DOCKER_CONFIG"]) / "config.json").read_text())["auths"]
+        for registry, principal in ((tools_registry, "tools-user"), (prod_registry, "prod-user")):
+            stored = auths[registry.host]["auth"]
+            assert base64.b64decode(stored).decode() == f"AWS:{password(principal)}"
+
+
+# -- a bad mapping: one line naming the line, nothing fetched, nothing cached --------------------
+
+
+def config_exit_code(cli: Cli) -> int:
+    return 253 if cli.major >= 2 else 255  # v2's ConfigurationError; v1 exits 255 for all
+
+
+def config_error_line(cli: Cli, message: str) -> str:
+    """How a CLI prints the ConfigurationError the adapters raise (v1: our Ecr2Error)."""
+    if cli.enhanced_errors:
+        return "aws: [ERROR]: An error occurred (Configuration): " + message
+    return error_line(cli, message)
+
+
+def malformed(line: str, reason: str) -> str:
+    return (f"{line!r} in ecr2_registry_profiles is not a valid registry mapping ({reason}); "
+            "expected ECRHOST = PROFILE such as 123456789012.dkr.ecr.us-east-1.amazonaws.com "
+            "= prod")
+
+
+BAD_MAPPINGS = [
+    (f"{PROD} = nope", (f"'{PROD} = nope' in ecr2_registry_profiles names profile 'nope', "
+                        "which does not exist in the AWS config or credentials file")),
+    (f"{PROD} =", malformed(f"{PROD} =", "no profile after '='")),
+    (f"{PROD} = prod = tools", malformed(f"{PROD} = prod = tools", "more than one '='")),
+    ("docker.io = prod", malformed("docker.io = prod", (
+        "'docker.io' is not an Amazon ECR registry host; aliases cannot be mapped, map their "
+        "ECR host"))),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), BAD_MAPPINGS,
+                         ids=["missing-profile", "no-profile", "two-equals", "bad-host"])
+@pytest.mark.parametrize("command", ["get-login", "get-login-password", "login"])
+def test_a_bad_mapping_is_one_error_line_and_nothing_is_fetched_or_cached(
+        home, cli, ecr, line, message, command):
+    home.write_config(mapping_config(f"{TOOLS} = tools", line))
+    extra = ["--tool", "docker", "--dry-run"] if command == "login" else []
+    result = home.run(cli, "ecr2", command, "--endpoint-url", ecr.url, "--cache",
+                      "--registry", TOOLS, *extra)
+    assert (result.returncode, result.stdout) == (config_exit_code(cli), "")
+    assert result.stderr.strip() == config_error_line(cli, message)
+    assert ecr.requests == []
+    assert not (home.aws_dir / "ecr2" / "cache").exists() or not any(
+        (home.aws_dir / "ecr2" / "cache").glob("*.json"))
