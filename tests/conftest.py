@@ -274,3 +274,26 @@ def real_home_untouched():
     yield
     created = [str(path) for path in watched if path.exists() and not before[path]]
     assert not created, f"tests wrote into the real home directory: {created}"
+
+
+@pytest.fixture(scope="session")
+def install_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The package installed from the built artifacts, each install once per session
+    (tests/installs.py says how; every install stays under a session temp directory)."""
+    from tests.installs import InstallCache
+
+    return InstallCache(tmp_path_factory.mktemp("installs"))
+
+
+@pytest.fixture(scope="session", params=["debian", "pypi"], ids=lambda kind: f"pipx-{kind}")
+def pipx_installed(request: pytest.FixtureRequest, install_cache):
+    """The built wheel installed by pipx, Debian's (1.1.0) or PyPI's newest: an
+    ``Installed`` (bin_dir with awscli-ecr-login-ext and docker-credential-ecr2, site_packages,
+    python). Choose one with ``@pytest.mark.parametrize("pipx_installed", ["debian"],
+    indirect=True)``."""
+    from tests.installs import InstallError
+
+    try:
+        return install_cache.pipx(request.param)
+    except InstallError as error:
+        pytest.fail(f"pipx ({request.param}) could not install the built wheel: {error}")
