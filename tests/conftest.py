@@ -41,6 +41,12 @@ def identity_from_environment(environ: dict, profile: str | None = None, *,
     return identity_from_files(environ, profile, major=cli_major, login=lambda: login)
 
 
+def beside(cli: Cli, env: dict[str, str]) -> dict[str, str]:
+    """``env`` with ``cli`` the first ``aws`` on PATH: the AWS CLI docker-credential-ecr2 runs
+    on a miss, and whose rules its hits follow."""
+    return {**env, "PATH": f"{cli.executable.parent}{os.pathsep}{env.get('PATH', '')}"}
+
+
 def unavailable(reason: str) -> NoReturn:
     """A missing CLI, server or tool fails under CI=true and skips elsewhere."""
     if IN_CI:
@@ -167,6 +173,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pipx_helper(install_cache) -> Path:
+    """docker-credential-ecr2 as most users get it: installed by Debian's pipx from the built
+    wheel, in a venv of its own where neither awscli nor botocore can be imported."""
+    from tests.installs import InstallError
+
+    try:
+        return install_cache.pipx("debian").command("docker-credential-ecr2")
+    except InstallError as error:
+        pytest.fail(f"pipx (debian) could not install the built wheel: {error}")
 
 
 @pytest.fixture(scope="session")

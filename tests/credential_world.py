@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.conftest import REPO, AwsHome, Cli
+from tests.conftest import REPO, AwsHome, Cli, beside
 from tests.servers.credential_endpoints import (
     ContainerCredentials,
     Imds,
@@ -41,13 +41,13 @@ HELPER = REPO / ".venv" / "bin" / "docker-credential-ecr2"
 REGION = "eu-west-1"
 REGISTRY = f"123456789012.dkr.ecr.{REGION}.amazonaws.com"
 ROLE_ACCOUNT = "111111111111"
-HELPER_BOTOCORE_MAJOR = 1  # the helper loads .venv's AWS CLI v1 on a miss
 
 # IAM users with static keys: principal -> access key id.
 USERS = {name: "AKIA" + hashlib.sha256(name.encode()).hexdigest()[:16].upper()
          for name in ("user-a", "user-b", "user-c", "env-user")}
 # CLIs whose botocore predates AWS_ENDPOINT_URL_<SERVICE> (configured endpoints, botocore 1.31):
-# STS and SSO are reached through the FakeEcr's routing proxy, ECR through --endpoint-url.
+# they reach ECR, STS and SSO at their real AWS hosts, through the FakeEcr's routing proxy, and
+# their environment has no AWS_ENDPOINT_URL_* (which the helper beside them would read).
 NO_CONFIGURED_ENDPOINTS = {"v2.9"}
 # ... and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (botocore 1.31.x / v2.13).
 NO_CONTAINER_TOKEN_FILE = {"v2.9"}
@@ -140,8 +140,9 @@ class Source:
     def principal_for_cli(self, cli: Cli) -> str:
         return self.by_major.get(cli.major, self.principal)
 
-    def principal_for_helper(self) -> str:
-        return self.helper_principal or self.by_major.get(HELPER_BOTOCORE_MAJOR, self.principal)
+    def principal_for_helper(self, cli: Cli) -> str:
+        """Whose token docker-credential-ecr2 gets when ``cli`` is the ``aws`` on its PATH."""
+        return self.helper_principal or self.by_major.get(cli.major, self.principal)
 
 
 def sources(home: Path) -> list[Source]:
@@ -310,15 +311,16 @@ sso_registration_scopes = sso:account:access
 """)
 
     # -- running ----------------------------------------------------------------------------
-    def env_for(self, source: Source) -> dict[str, str]:
+    def env_for(self, source: Source, cli: Cli | None = None) -> dict[str, str]:
         endpoints = self.endpoints
         # Every CLI gets the proxy as well: an HTTPS call to any AWS host that no configured
         # endpoint covers ends in the fake ECR (recorded), never outside loopback.
-        env = {**self.home.env, **endpoints.ecr.proxy_env(), "AWS_DEFAULT_REGION": REGION,
-               "AWS_ENDPOINT_URL_ECR": endpoints.ecr.url,
-               "AWS_ENDPOINT_URL_STS": endpoints.sts.url,
-               "AWS_ENDPOINT_URL_SSO": endpoints.sso.url,
-               "AWS_ENDPOINT_URL_SSO_OIDC": endpoints.sso.url}
+        env = {**self.home.env, **endpoints.ecr.proxy_env(), "AWS_DEFAULT_REGION": REGION}
+        if cli is None or cli.label not in NO_CONFIGURED_ENDPOINTS:
+            env.update(AWS_ENDPOINT_URL_ECR=endpoints.ecr.url,
+                       AWS_ENDPOINT_URL_STS=endpoints.sts.url,
+                       AWS_ENDPOINT_URL_SSO=endpoints.sso.url,
+                       AWS_ENDPOINT_URL_SSO_OIDC=endpoints.sso.url)
         for name, value in source.env.items():
             if value is None:
                 env.pop(name, None)
@@ -329,8 +331,6 @@ sso_registration_scopes = sso:account:access
 
     def cli_args(self, cli: Cli, source: Source, *command: str) -> list[str]:
         args = list(command)
-        if cli.label in NO_CONFIGURED_ENDPOINTS:
-            args += ["--endpoint-url", self.endpoints.ecr.url]
         if source.profile:
             args += ["--profile", source.profile]
         return args
@@ -341,15 +341,17 @@ sso_registration_scopes = sso:account:access
         command = command or ("ecr2", "get-login-password", "--cache")
         return subprocess.run(
             [str(cli.executable), *self.cli_args(cli, source, *command)],
-            env={**self.env_for(source), **(extra_env or {})}, cwd=self.home.root,
+            env={**self.env_for(source, cli), **(extra_env or {})}, cwd=self.home.root,
             capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False)
 
-    def run_helper(self, source: Source, server_url: str = REGISTRY,
-                   action: str = "get") -> subprocess.CompletedProcess:
-        env = self.env_for(source)
+    def run_helper(self, source: Source, cli: Cli, server_url: str = REGISTRY,
+                   action: str = "get", helper: Path = HELPER) -> subprocess.CompletedProcess:
+        """``helper`` (docker-credential-ecr2) as docker runs it, with ``cli`` the first ``aws``
+        on PATH: the AWS CLI a miss runs."""
+        env = beside(cli, self.env_for(source, cli))
         if source.profile:
             env["AWS_PROFILE"] = source.profile
-        return subprocess.run([str(HELPER), action], input=server_url, env=env,
+        return subprocess.run([str(helper), action], input=server_url, env=env,
                               cwd=self.home.root, capture_output=True, text=True, timeout=120,
                               check=False)
 
@@ -366,11 +368,15 @@ sso_registration_scopes = sso:account:access
                 for action, arn in self.endpoints.sts.actions()[start:]
                 if action.startswith("AssumeRole")]
 
-    def stray_calls(self) -> list[str]:
-        """Calls that reached no service a source should use: tunnels the proxy served as ECR,
-        OIDC token refreshes, anything else asked of the SSO portal."""
+    def stray_calls(self, cli: Cli | None = None) -> list[str]:
+        """Calls that reached no service a source should use: tunnels the proxy served as ECR
+        (but ECR's own host, for a CLI without configured endpoints), OIDC token refreshes,
+        anything else asked of the SSO portal."""
         ecr = self.endpoints.ecr
-        stray = [f"https://{r.via_proxy_host}{r.path}" for r in ecr.requests if r.via_proxy_host]
+        own = (f"api.ecr.{REGION}.amazonaws.com"
+               if cli is not None and cli.label in NO_CONFIGURED_ENDPOINTS else None)
+        stray = [f"https://{r.via_proxy_host}{r.path}" for r in ecr.requests
+                 if r.via_proxy_host and r.via_proxy_host != own]
         stray += [f"{host} {call.path}" for host, call in ecr.forwarded
                   if host and host.startswith("oidc.")]
         stray += [f"sso {call.method} {call.path}" for call in self.endpoints.sso.calls

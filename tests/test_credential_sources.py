@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLIS, REPO, require
+from tests.conftest import CLIS, REPO, beside, require
 from tests.credential_world import (
     DENIED,
     DENIED_ROLE,
@@ -85,18 +85,26 @@ def test_cli_gets_its_own_principals_token(world, cli, name):
             assert world.assumed_since(sts_start) == list(source.assumes)
     if source.assumes and cli.label in NO_CONFIGURED_ENDPOINTS:  # STS through the proxy
         assert {host for host, _ in world.endpoints.ecr.forwarded} == {"sts.eu-west-1.amazonaws.com"}
-    assert world.stray_calls() == []
+    assert world.stray_calls(cli) == []
 
 
-@pytest.mark.parametrize("name", SOURCE_NAMES)
-def test_helper_gets_its_own_principals_token(world, name):
+# Sources whose principal or handling differs between CLIs: the helper runs beside each CLI.
+BY_CLI = ("both-profile-vars", "sso-legacy", "sso-session")
+HELPER_CASES = [(CLIS[0], name) for name in SOURCE_NAMES if name not in BY_CLI] + [
+    (cli, name) for name in BY_CLI for cli in CLIS]
+
+
+@pytest.mark.parametrize(("cli", "name"), HELPER_CASES,
+                         ids=[f"{cli}-{name}" for cli, name in HELPER_CASES])
+def test_helper_gets_its_own_principals_token(world, cli, name, pipx_helper):
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
     source = source_named(world, name)
-    principal = source.principal_for_helper()
-    result = world.run_helper(source)
+    principal = source.principal_for_helper(cli)
+    result = world.run_helper(source, cli, helper=pipx_helper)
     assert (result.returncode, token_of_helper(result)) == (
         0, FakeEcr.password_for(principal)), f"helper as {principal}: {described(result)}"
     assert world.principals_since(0) == [principal]
-    assert world.stray_calls() == []
+    assert world.stray_calls(cli) == []
 
 
 # -- switching principals in one HOME -----------------------------------------------------------
@@ -154,13 +162,13 @@ def switch(world: World, order: list[int], run, expected) -> None:
     assert bad == 0, f"{bad} bad runs, {cross} cross-principal hits:\n{table}"
 
 
-def test_helper_switching_between_every_pair_of_sources(world):
+def test_helper_switching_between_every_pair_of_sources(world, cli, pipx_helper):
     def run(source):
-        result = world.run_helper(source)
+        result = world.run_helper(source, cli, helper=pipx_helper)
         return token_of_helper(result), described(result)
 
     switch(world, every_ordered_pair(len(world.sources)), run,
-           lambda source: source.principal_for_helper())
+           lambda source: source.principal_for_helper(cli))
 
 
 def test_cli_switching_around_a_ring_of_sources(world, cli):
@@ -209,11 +217,12 @@ def run_on_a_tty(argv: list[str], env: dict[str, str], cwd, answers: dict[str, s
     return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
 
 
-def test_mfa_profile_prompts_on_a_tty_and_the_helper_serves_what_it_cached(world, cli):
+def test_mfa_profile_prompts_on_a_tty_and_the_helper_serves_what_it_cached(world, cli,
+                                                                          pipx_helper):
     principal = MFA.principal_for_cli(cli)
     argv = [str(cli.executable), *world.cli_args(cli, MFA, "ecr2", "get-login-password",
                                                   "--cache")]
-    code, shown = run_on_a_tty(argv, world.env_for(MFA), world.home.root,
+    code, shown = run_on_a_tty(argv, world.env_for(MFA, cli), world.home.root,
                                {"MFA code": "123456"})
     assert code == 0, shown
     assert "Enter MFA code for arn:aws:iam::111111111111:mfa/user-b" in shown
@@ -221,13 +230,13 @@ def test_mfa_profile_prompts_on_a_tty_and_the_helper_serves_what_it_cached(world
     assert world.principals_since(0) == [principal]
     assert ("AssumeRole", "arn:aws:iam::111111111111:role/mfa-role") in world.endpoints.sts.actions()
 
-    result = world.run_helper(MFA)  # never prompts: the CLI's cached token, no request
+    result = world.run_helper(MFA, cli, helper=pipx_helper)  # never prompts: the CLI's entry
     assert token_of_helper(result) == FakeEcr.password_for(principal), described(result)
     assert world.ecr_requests() == 1
 
 
-def test_helper_without_a_cached_token_tells_how_to_enter_the_mfa_code(world):
-    result = world.run_helper(MFA)
+def test_helper_without_a_cached_token_tells_how_to_enter_the_mfa_code(world, cli, pipx_helper):
+    result = world.run_helper(MFA, cli, helper=pipx_helper)
     assert_one_line_helper_error(result)
     assert "needs an MFA code" in result.stderr
     assert "aws ecr2 get-login-password --cache --profile mfa" in result.stderr
@@ -271,13 +280,13 @@ def test_cli_reports_a_failing_source_like_the_stock_command(world, cli, failure
     assert (ours.returncode, ours.stderr) == (stock.returncode, stock.stderr)
     assert world.cache_files() == []
     assert world.ecr_requests() == 0
-    assert world.stray_calls() == []
+    assert world.stray_calls(cli) == []
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-def test_helper_reports_a_failing_source_in_one_line(world, failure):
+def test_helper_reports_a_failing_source_in_one_line(world, cli, failure, pipx_helper):
     break_source(world, failure)
-    result = world.run_helper(FAILURES[failure])
+    result = world.run_helper(FAILURES[failure], cli, helper=pipx_helper)
     assert_one_line_helper_error(result)
     if failure == "sso-token-expired":
         assert "aws sso login" in result.stderr
@@ -379,7 +388,7 @@ def test_cli_container_relative_uri_switches_principal(world, cli):
 def test_helper_container_relative_uri_switches_principal(world):
     def run(namespace, env, _):
         result = subprocess.run(["ip", "netns", "exec", namespace, str(HELPER), "get"],
-                                input=REGISTRY, env=env, cwd=world.home.root,
+                                input=REGISTRY, env=beside(CLIS[0], env), cwd=world.home.root,
                                 capture_output=True, text=True, timeout=120, check=False)
         return token_of_helper(result) or described(result)
 

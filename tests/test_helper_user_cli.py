@@ -1,0 +1,164 @@
+"""docker-credential-ecr2 beside the user's own AWS CLI, whatever its install: a miss runs that
+``aws`` (the first on PATH, or AWS_ECR2_CLI), which signs with its own credential chain, and a
+hit follows that CLI's rules, which it reported on an earlier miss.
+
+The helper here is the one most users have: installed by pipx, in a venv where neither awscli
+nor botocore can be imported.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CLIS, beside, require
+from tests.credential_world import REGISTRY, Endpoints, World, described, token_of_cli
+from tests.credential_world import token_of_helper as secret_of
+from tests.servers.fake_ecr import FakeEcr
+
+V2_CLIS = [cli for cli in CLIS if cli.major == 2]
+
+
+@pytest.fixture(scope="module")
+def endpoints(tmp_path_factory, moto_endpoint):
+    with Endpoints(tmp_path_factory.mktemp("endpoints"), moto_endpoint) as servers:
+        yield servers
+
+
+@pytest.fixture
+def world(aws_home, endpoints):
+    endpoints.reset()
+    return World(aws_home, endpoints)
+
+
+def both_profile_variables(world: World):
+    return next(source for source in world.sources if source.name == "both-profile-vars")
+
+
+def helper(pipx_helper: Path, env: dict[str, str], action: str = "get",
+           stdin: str = REGISTRY) -> subprocess.CompletedProcess:
+    return subprocess.run([str(pipx_helper), action], input=stdin, env=env, capture_output=True,
+                          text=True, timeout=180, check=False)
+
+
+def assert_one_line(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 1, described(result)
+    assert result.stdout == result.stderr, described(result)
+    assert result.stderr.startswith("docker-credential-ecr2: ")
+    assert result.stderr.count("\n") == 1, described(result)
+
+
+def test_the_pipx_install_cannot_import_botocore(pipx_helper):
+    python = (pipx_helper.parent / "awscli-ecr-login-ext").read_text().splitlines()[0][2:]
+    found = subprocess.run([python, "-c", "import botocore"], capture_output=True, text=True,
+                           check=False)
+    assert found.returncode == 1 and "No module named 'botocore'" in found.stderr
+
+
+@pytest.mark.parametrize("cli", CLIS, ids=str)
+def test_a_miss_signs_with_the_cli_on_path(world, cli, pipx_helper):
+    """Issue 14, finding 3: a pipx-installed helper failed every miss with
+    "No module named 'botocore'" beside the frozen v2 and Debian's v2."""
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
+    source = next(source for source in world.sources if source.name == "static-profile")
+    result = world.run_helper(source, cli, helper=pipx_helper)
+    assert secret_of(result) == FakeEcr.password_for("user-c"), described(result)
+    assert world.principals_since(0) == ["user-c"]
+    again = world.run_helper(source, cli, helper=pipx_helper)
+    assert secret_of(again) == FakeEcr.password_for("user-c"), described(again)
+    assert world.ecr_requests() == 1
+
+
+@pytest.mark.parametrize("cli", V2_CLIS, ids=str)
+def test_beside_v2_a_cached_token_of_the_v1_principal_is_not_served(world, cli, pipx_helper):
+    """Issue 14, finding 4: with AWS_DEFAULT_PROFILE and AWS_PROFILE both set, v1 signs as the
+    first and v2 as the second; a helper beside a v2 served the token v1 had cached."""
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
+    source = both_profile_variables(world)
+    v1 = CLIS[0]
+    filled = world.run_cli(v1, source)
+    assert token_of_cli(filled) == FakeEcr.password_for("user-b"), described(filled)
+    # The same endpoint settings for both, so the v1 entry is there to be (wrongly) served.
+    env = {**beside(cli, world.env_for(source, v1)), **source.env}
+    result = helper(pipx_helper, env)
+    assert secret_of(result) == FakeEcr.password_for("user-a"), described(result)
+    assert world.principals_since(0) == ["user-b", "user-a"]
+
+
+def logging_aws(tmp_path: Path, real: Path) -> tuple[Path, Path]:
+    """An ``aws`` that records each run, then runs ``real``."""
+    log = tmp_path / "aws-runs.log"
+    wrapper = tmp_path / "bin" / "aws"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return wrapper, log
+
+
+@pytest.mark.parametrize("cli", [CLIS[0], V2_CLIS[-1]], ids=str)
+def test_a_hit_uses_the_facts_the_cli_reported_and_an_upgrade_renews_them(world, cli,
+                                                                           pipx_helper, tmp_path):
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
+    source = both_profile_variables(world)
+    wrapper, log = logging_aws(tmp_path, cli.executable)
+    env = {**world.env_for(source, cli), **source.env, "AWS_ECR2_CLI": str(wrapper)}
+    principal = source.principal_for_helper(cli)
+    first = helper(pipx_helper, env)
+    assert secret_of(first) == FakeEcr.password_for(principal), described(first)
+    runs = log.read_text().splitlines()
+    # The first time, the cache key needs the CLI's major before the miss: `aws --version`
+    # makes the plugin report it.
+    assert len(runs) == 2 and runs[0] == "--version", runs
+    assert runs[1].startswith("ecr2 get-login --registry"), runs
+    second = helper(pipx_helper, env)  # both variables set: the CLI's major matters
+    assert secret_of(second) == FakeEcr.password_for(principal), described(second)
+    assert log.read_text().splitlines() == runs  # served from the cache, no aws run
+    os.utime(wrapper, ns=(1, 1))  # the CLI at that path changed: its facts are asked again
+    third = helper(pipx_helper, env)
+    assert secret_of(third) == FakeEcr.password_for(principal), described(third)
+    assert log.read_text().splitlines() == [*runs, "--version"]
+    assert world.ecr_requests() == 1
+
+
+def test_no_aws_cli_is_one_line_and_caches_nothing(world, pipx_helper, tmp_path):
+    source = next(source for source in world.sources if source.name == "static-profile")
+    env = {**world.env_for(source), "AWS_PROFILE": "static-c", "PATH": str(tmp_path)}
+    result = helper(pipx_helper, env)
+    assert_one_line(result)
+    assert "no AWS CLI found" in result.stderr and "AWS_ECR2_CLI" in result.stderr
+    assert world.ecr_requests() == 0 and world.cache_files() == []
+    named = helper(pipx_helper, {**env, "AWS_ECR2_CLI": str(tmp_path / "aws")})
+    assert_one_line(named)
+    assert f"AWS_ECR2_CLI names '{tmp_path / 'aws'}'" in named.stderr
+
+
+def test_an_aws_without_the_plugin_says_what_to_run(world, pipx_helper):
+    source = next(source for source in world.sources if source.name == "static-profile")
+    world.home.config_file.write_text("[default]\nregion = eu-west-1\n")  # no [plugins]
+    env = beside(CLIS[0], {**world.env_for(source), "AWS_PROFILE": "static-c"})
+    result = helper(pipx_helper, env)
+    assert_one_line(result)
+    assert "does not load the ecr2 plugin" in result.stderr
+    assert "awscli-ecr-login-ext install" in result.stderr
+    assert world.ecr_requests() == 0 and world.cache_files() == []
+
+
+def test_the_miss_passes_no_secret_in_argv_or_environment(world, pipx_helper, tmp_path):
+    """The aws child gets the registry and flags, never a password (it prints one on a pipe)."""
+    source = next(source for source in world.sources if source.name == "static-profile")
+    spy = tmp_path / "bin" / "aws"
+    spy.parent.mkdir()
+    seen = tmp_path / "seen"
+    spy.write_text(f'#!/bin/sh\n{{ echo "$*"; env; }} >> {seen}\n'
+                   f'exec {CLIS[0].executable} "$@"\n')
+    spy.chmod(0o755)
+    env = {**world.env_for(source), "AWS_PROFILE": "static-c", "AWS_ECR2_CLI": str(spy)}
+    result = helper(pipx_helper, env)
+    password = secret_of(result)
+    assert password == FakeEcr.password_for("user-c"), described(result)
+    assert "get-login --registry" in seen.read_text()
+    assert password not in seen.read_text()
