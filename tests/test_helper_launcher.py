@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from awscli_ecr_login_ext import __version__
-from tests.conftest import REPO, require
+from tests.conftest import CLIS, REPO, beside, require
 from tests.test_credential_helper import ALIAS, PRIVATE, PROFILES
 from tests.test_credential_helper import HELPER as EDITABLE_HELPER
 from tests.test_import_cost import imported_modules
@@ -28,7 +28,7 @@ LAUNCHER_SOURCE = REPO / "scripts" / "docker-credential-ecr2"
 def env(aws_home, fake_ecr) -> dict[str, str]:
     require(RELEASE_HELPER.exists(), f"{RELEASE_HELPER} not installed (make venv)")
     aws_home.write_config(PROFILES)
-    return {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url}
+    return beside(CLIS[0], {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url})
 
 
 def run(helper: Path, env: dict[str, str], action: str, stdin: str = "", *,
@@ -45,14 +45,12 @@ def test_the_installed_helper_is_the_launcher_not_a_console_script():
     assert first == f"#!{RELEASE_PYTHON}"
 
 
-def test_a_warm_hit_runs_without_site_and_a_miss_loads_it(env, fake_ecr):
+def test_a_warm_hit_runs_without_site(env, fake_ecr):
     profile = {**env, "PYTHONPROFILEIMPORTTIME": "1"}
-    cold = run(RELEASE_HELPER, profile, "get", PRIVATE)
+    cold = run(RELEASE_HELPER, env, "get", PRIVATE)  # a miss: the aws on PATH fills the cache
     assert cold.returncode == 0, cold.stderr[-2000:]
     assert json.loads(cold.stdout)["Secret"] == fake_ecr.password
     assert len(fake_ecr.requests) == 1
-    cold_modules = set(imported_modules(cold.stderr))  # PYTHONPROFILEIMPORTTIME's report
-    assert {"site", "botocore.session"} <= cold_modules  # site first, then the CLI's botocore
 
     warm = run(RELEASE_HELPER, profile, "get", PRIVATE)
     assert warm.returncode == 0, warm.stderr[-2000:]
