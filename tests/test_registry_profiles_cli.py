@@ -219,3 +219,65 @@ def test_a_bad_mapping_is_one_error_line_and_nothing_is_fetched_or_cached(
     assert ecr.requests == []
     assert not (home.aws_dir / "ecr2" / "cache").exists() or not any(
         (home.aws_dir / "ecr2" / "cache").glob("*.json"))
+
+
+# -- the token cache -------------------------------------------------------------------------------
+
+
+def cached_logins(home, cli, ecr: FakeEcr, *registries: str) -> list[list[str]]:
+    result = home.run(cli, "ecr2", "get-login", "--cache", "--endpoint-url", ecr.url,
+                      "--registry", *registries, "--query", "Logins[].[Profile,Password]",
+                      "--output", "text")
+    assert result.returncode == 0, result.stderr
+    return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+def test_the_cache_keys_each_entry_on_the_mapped_profile(home, cli, ecr):
+    ecr.set_expires_at(None)  # 12 hours from now: worth caching
+    expected = [["tools", password("tools-user")], ["prod", password("prod-user")],
+                ["default", password("default-user")]]
+    assert cached_logins(home, cli, ecr, TOOLS, PROD, OTHER) == expected
+    assert signers(ecr) == ["default-user", "prod-user", "tools-user"]
+
+    listed = home.run(cli, "ecr2", "cache", "list", "--query",
+                      "Entries[].[Profile,Identity,Region]", "--output", "text")
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(line.split("\t") for line in listed.stdout.splitlines()) == [
+        ["default", "profile:default", REGION], ["prod", "profile:prod", REGION],
+        ["tools", "profile:tools", REGION]]
+
+    # warm: every registry from its own profile's entry, no call
+    assert cached_logins(home, cli, ecr, TOOLS, PROD, OTHER) == expected
+    assert len(ecr.requests) == 3
+
+    # mapping edited: each registry now gets the other profile's token, still no call
+    home.write_config(mapping_config(f"{TOOLS} = prod", f"{PROD} = tools"))
+    assert cached_logins(home, cli, ecr, TOOLS, PROD) == [
+        ["prod", password("prod-user")], ["tools", password("tools-user")]]
+    # unmapped: TOOLS goes back to the active profile's entry
+    home.write_config(mapping_config(f"{PROD} = tools"))
+    assert cached_logins(home, cli, ecr, TOOLS) == [["default", password("default-user")]]
+    assert len(ecr.requests) == 3
+
+    # the mapped profile deleted: an error, not the old profile's cached token
+    home.write_config(mapping_config(f"{PROD} = gone"))
+    result = home.run(cli, "ecr2", "get-login-password", "--cache", "--endpoint-url", ecr.url,
+                      "--registry", PROD)
+    assert (result.returncode, result.stdout) == (config_exit_code(cli), "")
+    assert "names profile 'gone', which does not exist" in result.stderr
+
+
+def test_with_environment_keys_a_mapped_registry_still_uses_its_profile(home, cli, ecr):
+    ecr.set_expires_at(None)
+    env = {"AWS_ACCESS_KEY_ID": KEYS["prod-user"], "AWS_SECRET_ACCESS_KEY": "x"}
+    assert home.run(cli, "ecr2", "get-login-password", "--cache", "--endpoint-url", ecr.url,
+                    "--registry", OTHER, env=env).stdout == password("prod-user") + "\n"
+    result = home.run(cli, "ecr2", "get-login", "--cache", "--endpoint-url", ecr.url,
+                      "--registry", TOOLS, OTHER, "--query", "Logins[].Password",
+                      "--output", "text", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [password("tools-user"), password("prod-user")]
+    assert [r.principal for r in ecr.requests] == ["prod-user", "tools-user"]
+    listed = json.loads(home.run(cli, "ecr2", "cache", "list").stdout)["Entries"]
+    assert sorted(((e["Profile"], e["Identity"][:4]) for e in listed), key=lambda pair: pair[1]) == [
+        (None, "env:"), ("tools", "prof")]  # environment keys belong to no profile

@@ -41,6 +41,14 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(int(epoch), tz=timezone.utc).isoformat()
 
 
+def profile_of(identity_label: str) -> str | None:
+    """The profile an identity label names ("profile:NAME" or "profile:NAME (DETAIL)", see
+    identity.Identity); None for credentials of no profile (environment, container...)."""
+    if not identity_label.startswith("profile:"):
+        return None
+    return identity_label[len("profile:"):].split(" (", 1)[0]
+
+
 def describe(cache: TokenCache, descriptor: dict, token: CachedToken) -> dict[str, Any]:
     """One listed entry: where the token is for, whose it is and until when; never the token."""
     return {
@@ -49,6 +57,7 @@ def describe(cache: TokenCache, descriptor: dict, token: CachedToken) -> dict[st
         "Partition": descriptor["partition"],
         "Variant": descriptor["variant"],
         "Public": descriptor["public"],
+        "Profile": profile_of(descriptor["identity_label"]),
         "Identity": descriptor["identity_label"],
         "EndpointUrl": descriptor["endpoint_url"],
         "FetchedAt": _iso(token.fetched_at),
