@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -262,3 +263,37 @@ def test_sdist_builds_in_isolation_and_installs_the_wheels_files(install_cache, 
     assert installed_files == wheel_files
     set_up_and_use(installed, installed.command("aws"), 1, tmp_path / "home", moto_endpoint)
 
+
+
+# -- the README ----------------------------------------------------------------------------
+
+
+def install_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    return readme.split("\n## Install for real use\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_cites_tests_of_this_module_that_exist():
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         __file__], capture_output=True, text=True, check=False, cwd=REPO).stdout.splitlines()
+    ids = {line.split("::", 1)[1] for line in collected if "::" in line}
+    functions = {node_id.split("[", 1)[0] for node_id in ids}
+    cited = []
+    for line in install_section().splitlines():
+        current = None  # "`[id]`" alone, in a table row, is another case of the test before it
+        for name, param, alone in re.findall(r"`(test_\w+)(\[[^\]`]+\])?`|`(\[[^\]`]+\])`", line):
+            if name or (alone and current and line.startswith("|")):
+                current = name or current
+                cited.append(current + (param or alone))
+    assert len(cited) >= 15
+    missing = [c for c in cited if c not in ids and c not in functions]
+    assert not missing, f"the README cites tests that do not exist: {missing}"
+
+
+def test_the_readme_sends_debian_users_to_pipx_not_pip_user():
+    row = next(line for line in install_section().splitlines()
+               if line.startswith("| the Debian/Ubuntu `awscli` package"))
+    assert "`pipx install awscli-ecr-login-ext`" in row and "--user" not in row
+    assert "refuse `pip install --user` with\n`error: externally-managed-environment`" in (
+        install_section())
