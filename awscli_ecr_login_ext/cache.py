@@ -49,9 +49,9 @@ import stat
 import sys
 import time
 
+from .aws_files import expand_user
 from .errors import Ecr2Error
 from .frozen import Frozen
-from .aws_files import expand_user
 from .identity import Identity, canonical_json, sha256
 
 # The credential helper reads an entry on every pull and push: that path imports no json (it

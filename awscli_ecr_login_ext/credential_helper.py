@@ -105,15 +105,45 @@ class _Config:
     identity in the cache key.
     """
 
-    def __init__(self, environ, facts):
-        from .credential_sources import chain_from_files
-
+    def __init__(self, environ, chain, profile):
         self.environ = environ
-        self.chain, self.profile = chain_from_files(
-            environ, major=lambda: facts().major, login=lambda: facts().login)
+        self.chain, self.profile = chain, profile
         self.scoped = self.chain.profile(self.profile)
         self._sections = None
         self._aliases = None
+        self._registry_profiles = None
+
+    @classmethod
+    def active(cls, environ, facts):
+        """The profile the environment selects, in the order of the user's CLI."""
+        from .credential_sources import chain_from_files
+
+        chain, profile = chain_from_files(
+            environ, major=lambda: facts().major, login=lambda: facts().login)
+        return cls(environ, chain, profile)
+
+    def for_registry(self, registry):
+        """The settings of the profile that signs for ``registry``: the one the active
+        profile's ``ecr2_registry_profiles`` maps it to (as with --profile), else this one."""
+        if self._registry_profiles is None:
+            from .registry import RegistryError
+            from .registry_profiles import SETTING, parse_registry_profiles
+
+            try:
+                self._registry_profiles = parse_registry_profiles(
+                    self.scoped.get(SETTING), self.chain.profiles.keys())
+            except RegistryError as error:
+                raise HelperError(f"profile {self.profile!r}: {error}") from None
+        if not self._registry_profiles:
+            return self
+        from .registry_profiles import profile_for
+
+        mapped = profile_for(registry, self._registry_profiles)
+        return self if mapped is None else _Config(self.environ, self.chain.explicitly(), mapped)
+
+    def predicted(self):
+        """The credential source (``credential_sources.Resolution``) the chain predicts."""
+        return self.chain.resolve(self.profile)
 
     def aliases(self):
         if self._aliases is None:
@@ -174,20 +204,10 @@ class _Helper:
         self.warnings = []
         self._cli = None
         self._facts = None
-        self._predicted = None
         self._cache = False
-        self.config = _Config(environ, self.facts)
+        self.config = _Config.active(environ, self.facts)
 
     # -- shared pieces ------------------------------------------------------------------
-
-    def predicted(self):
-        """The credential source (``credential_sources.Resolution``) the chain predicts."""
-        if self._predicted is None:
-            self._predicted = self.config.chain.resolve(self.config.profile)
-        return self._predicted
-
-    def identity(self):
-        return self.predicted().identity
 
     def cache_enabled(self):
         return self.environ.get("AWS_ECR2_NO_CACHE", "").strip().lower() not in _TRUE
@@ -246,11 +266,16 @@ class _Helper:
         except RegistryError:
             return None
 
-    def key(self, request):
+    def key(self, registry):
+        """The cache key of ``registry``'s token: signed by its mapped profile, else the
+        active one."""
         from .cache import CacheKey
+        from .selection import TokenRequest
 
-        return CacheKey.for_request(request, self.identity(),
-                                    self.config.endpoint_url(request.service))
+        signer = self.config.for_registry(registry)
+        request = TokenRequest.for_registry(registry)
+        return CacheKey.for_request(request, signer.predicted().identity,
+                                    signer.endpoint_url(request.service))
 
     # -- actions ------------------------------------------------------------------------
 
@@ -259,15 +284,15 @@ class _Helper:
         if registry is None:
             return None
         from .authtoken import decode_token
-        from .selection import TokenRequest
 
         cache = self.cache()
         if cache is None:
+            self.config.for_registry(registry)  # a bad mapping fails before any call
             token = self._fetch(registry)
         else:
             # Single flight among helpers under a lock of their own: the `aws` child then
             # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
-            key = self.key(TokenRequest.for_registry(registry))
+            key = self.key(registry)
             token = cache.fetch(key, lambda: self._fetch(registry), wait=LOCK_WAIT_SECONDS,
                                 store=False, lock="helper-lock")[0]
         return decode_token(token.token)
@@ -346,7 +371,7 @@ class _Helper:
 
         from .registry import PUBLIC_HOSTS, RegistryError, format_host, host_of
 
-        identity = self.identity().key
+        identity = self.config.predicted().identity.key
         now = time.time()
         endpoints = {}
         served = []  # (partition, region, variant, public) of every entry listed
@@ -388,9 +413,7 @@ class _Helper:
         cache = self.cache()
         if registry is None or cache is None:
             return 0
-        from .selection import TokenRequest
-
-        wanted = self.key(TokenRequest.for_registry(registry)).descriptor()
+        wanted = self.key(registry).descriptor()
         del wanted["identity_label"]  # informational only, like in the cache itself
         return cache.remove(
             lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))

@@ -128,6 +128,12 @@ class Chain:
         self.explicit = explicit
         self.login = login
 
+    def explicitly(self) -> Chain:
+        """This chain for a session created for a named profile (``--profile``, or a
+        registry's ``ecr2_registry_profiles`` profile): without the environment's keys."""
+        return Chain(self.environ, self.profiles, self.sso_sessions, self.credentials_file_keys,
+                     explicit=True, login=self.login)
+
     def profile(self, name: str) -> Mapping[str, str]:
         value = self.profiles.get(name)
         return value if isinstance(value, dict) else {}

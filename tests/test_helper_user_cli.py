@@ -9,6 +9,7 @@ nor botocore can be imported.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -162,3 +163,87 @@ def test_the_miss_passes_no_secret_in_argv_or_environment(world, pipx_helper, tm
     assert password == FakeEcr.password_for("user-c"), described(result)
     assert "get-login --registry" in seen.read_text()
     assert password not in seen.read_text()
+
+
+# -- one profile per registry (ecr2_registry_profiles) -------------------------------------------
+
+TOOLS = "111111111111.dkr.ecr.eu-west-1.amazonaws.com"
+PROD = "222222222222.dkr.ecr.eu-west-1.amazonaws.com"
+
+
+def map_registries(world: World, lines: str, section: str = "[default]") -> None:
+    """The world's config with ``ecr2_registry_profiles`` (lines "HOST = PROFILE") in
+    ``section`` (the active profile's)."""
+    text = re.sub(r"ecr2_registry_profiles =\n(    .*\n)*", "", world.home.config_file.read_text())
+    if f"{section}\n" not in text:
+        text = f"{section}\n\n{text}"
+    head, _, rest = text.partition(f"{section}\n")
+    mapping = "ecr2_registry_profiles =\n" + "".join(
+        f"    {line}\n" for line in lines.strip().splitlines()) if lines.strip() else ""
+    world.home.config_file.write_text(f"{head}{section}\n{mapping}{rest}")
+
+
+@pytest.mark.parametrize("cli", CLIS, ids=str)
+def test_each_registry_is_signed_by_its_mapped_profile_with_no_profile_set(world, cli,
+                                                                          pipx_helper):
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
+    map_registries(world, f"{TOOLS} = static-a\n{PROD} = sso-session")
+    env = beside(cli, world.env_for(world.sources[0], cli))  # no keys, no profile variables
+    env = {k: v for k, v in env.items() if not k.startswith("AWS_ACCESS_KEY_ID")
+           and k != "AWS_SECRET_ACCESS_KEY"}
+    for host, principal in ((TOOLS, "user-a"), (PROD, "sso-session-role"),
+                            (TOOLS, "user-a"), (PROD, "sso-session-role")):
+        result = helper(pipx_helper, env, stdin=host)
+        assert secret_of(result) == FakeEcr.password_for(principal), described(result)
+    assert world.principals_since(0) == ["user-a", "sso-session-role"]  # then two hits
+
+
+def test_a_bad_mapping_is_one_line_naming_it_and_fetches_nothing(world, pipx_helper):
+    env = beside(CLIS[0], world.env_for(world.sources[0]))
+    for lines, words in ((f"{TOOLS} = no-such-profile", "no-such-profile"),
+                         ("not a mapping line", "not a mapping line"),
+                         ("ghcr.io = static-a", "ghcr.io")):
+        map_registries(world, lines)
+        result = helper(pipx_helper, {k: v for k, v in env.items()
+                                      if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
+                        stdin=TOOLS)
+        assert_one_line(result)
+        assert "ecr2_registry_profiles" in result.stderr and words in result.stderr
+    assert world.ecr_requests() == 0 and world.cache_files() == []
+
+
+@pytest.mark.parametrize("cli", CLIS, ids=str)
+def test_switching_with_a_mapping_column_never_serves_another_principal(world, cli,
+                                                                         pipx_helper):
+    """Mapped, unmapped, mapping edited, mapped profile deleted: each run gets the token of the
+    principal that should sign at that moment, and a hit only ever serves that one."""
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
+    env = {k: v for k, v in beside(cli, world.env_for(world.sources[0], cli)).items()
+           if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    env["AWS_PROFILE"] = "static-c"
+    credentials = world.home.credentials_file.read_text()
+    steps = [  # (mapping lines, registry, expected principal or None for a one-line error)
+        (f"{TOOLS} = static-a", TOOLS, "user-a"),            # mapped
+        (f"{TOOLS} = static-a", PROD, "user-c"),             # unmapped: the active profile
+        (f"{TOOLS} = static-a", TOOLS, "user-a"),            # hit
+        (f"{TOOLS} = static-b", TOOLS, "user-b"),            # mapping edited
+        (f"{TOOLS} = static-a", TOOLS, "user-a"),            # edited back: a hit of user-a
+        ("", TOOLS, "user-c"),                               # mapping removed
+        (f"{TOOLS} = static-b\n{PROD} = static-a", PROD, "user-a"),
+        (f"{TOOLS} = static-b", TOOLS, None),                # mapped profile deleted
+    ]
+    rows, bad = [], 0
+    for index, (lines, host, principal) in enumerate(steps):
+        map_registries(world, lines, "[profile static-c]")  # the active profile's section
+        if principal is None:
+            world.home.credentials_file.write_text(
+                credentials.replace("[static-b]", "[static-b-gone]"))
+        start = world.ecr_requests()
+        result = helper(pipx_helper, env, stdin=host)
+        got = secret_of(result)
+        want = FakeEcr.password_for(principal) if principal else None
+        ok = got == want and (principal is not None or result.returncode == 1)
+        bad += not ok
+        rows.append(f"{index} {lines.replace(chr(10), '; '):60} {host[:12]} want {principal} "
+                    f"got {got} ({world.ecr_requests() - start} req) {'ok' if ok else 'BAD'}")
+    assert bad == 0, "\n".join(rows)
