@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,9 @@ V1 = REPO / ".venv" / "bin" / "aws"
 V2 = Path("/usr/bin/aws")  # Debian's 2.9
 # v2 2.36.7 built from the shared source tarball (make venv-v2), as the official installer runs it.
 V2_36 = REPO / ".venv-v2" / "bin" / "aws"
+# The official installer's frozen v2 (make deps builds it): the aws the helper's misses run,
+# first on its PATH, as most v2 users have it.
+FROZEN_V2 = REPO / ".aws-cli-exe" / "bin" / "aws"
 # The helper as users install it: a regular install (make venv builds .venv-release), whose
 # docker-credential-ecr2 is the launcher from scripts/ (see its comment), not a console script.
 HELPER = REPO / ".venv-release" / "bin" / "docker-credential-ecr2"
@@ -95,8 +99,10 @@ def aws(label: str, cli: Path, home: AwsHome, *args: str, expect: str | None = N
 
 
 def helper(label: str, executable: Path, home: AwsHome, env: dict[str, str]) -> Command:
-    return Command(label, [str(executable), "get"], {**home.env, **env}, str(home.root),
-                   input=REGISTRY, expect_stdout=PASSWORD)
+    """``executable get`` beside the official installer's frozen v2 (first on PATH)."""
+    path = f"{FROZEN_V2.parent}{os.pathsep}{home.env.get('PATH', '')}"
+    return Command(label, [str(executable), "get"], {**home.env, **env, "PATH": path},
+                   str(home.root), input=REGISTRY, expect_stdout=PASSWORD)
 
 
 def interpreter_of(script: Path) -> Path:
