@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
@@ -125,6 +126,59 @@ class ConfigSection:
             return
         anchor = self._index_of(before) if before else None
         self._insert(anchor if anchor is not None else bounds[1], [f"{key} = {value}"])
+
+    def set_nested(self, key: str, name: str, value: str, *,
+                   same_name: Callable[[str], bool] | None = None) -> str | None:
+        """Set ``name = value`` inside the nested value ``key`` (``key =`` followed by indented
+        ``NAME = VALUE`` lines, as ``ecr2_registry_aliases``); ``same_name`` tells whether an
+        existing line's NAME is ``name`` (default: equal). Returns what changed ("added",
+        "changed") or None when the line was already there. A one-line value of ``key`` becomes
+        its first nested line; other nested lines, comments and blank lines stay as they are.
+        """
+        same_name = same_name or (lambda existing: existing == name)
+        index = self._index_of(key)
+        if index is None:
+            bounds = self._bounds()
+            if bounds is None:
+                separator = [""] if self.lines else []
+                self._insert(len(self.lines), [*separator, f"[{self.section}]", f"{key} =",
+                                               f"    {name} = {value}"])
+            else:
+                # After the section's last setting: a comment before the next header is that
+                # header's.
+                end = bounds[1]
+                while end > bounds[0] + 1 and self.lines[end - 1].strip()[:1] in ("", "#", ";"):
+                    end -= 1
+                self._insert(end, [f"{key} =", f"    {name} = {value}"])
+            return "added"
+        match = _KEY.match(self.lines[index])
+        inline = match.group(2)
+        if inline:  # "key = NAME = VALUE" on one line: make it nested first
+            line = self.lines[index]
+            self.lines[index] = line[:match.start(2)].rstrip(" \t") + _ending(line)
+            self._insert(index + 1, [f"    {inline}"])
+        end = self._bounds()[1]
+        last = index  # the last nested line
+        indent = "    "
+        for position in range(index + 1, end):
+            line = self.lines[position]
+            if not line.strip():
+                continue
+            if line[0] not in " \t":
+                break
+            last = position
+            entry = line.strip()
+            if entry[0] in "#;" or "=" not in entry:
+                continue
+            indent = line[:len(line) - len(line.lstrip())]
+            existing, _, current = (part.strip() for part in entry.partition("="))
+            if same_name(existing):
+                if current == value:
+                    return None
+                self.lines[position] = f"{indent}{existing} = {value}" + _ending(line)
+                return "changed"
+        self._insert(last + 1, [f"{indent}{name} = {value}"])
+        return "added"
 
     def remove(self, key: str) -> bool:
         index = self._index_of(key)

@@ -98,3 +98,49 @@ def test_parsing_imports_nothing_heavy() -> None:
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                             env={"PYTHONPATH": str(REPO)}, check=True)
     assert result.stdout.strip() == "[]"
+
+
+# -- the config line editor configure-docker --profile uses -------------------------------------
+
+
+def edited(text: str, section: str, *entries: tuple[str, str]) -> tuple[str, list]:
+    from awscli_ecr_login_ext.aws_config import ConfigSection
+
+    config = ConfigSection(text, section)
+    changes = [config.set_nested("ecr2_registry_profiles", name, value,
+                                 same_name=lambda existing, name=name: existing.lower() == name)
+               for name, value in entries]
+    return config.text(), changes
+
+
+def test_set_nested_adds_changes_and_keeps_every_other_byte() -> None:
+    text = ("[default]\r\nregion = eu-west-1\r\necr2_registry_profiles =\r\n"
+            f"  # shared tools\r\n  {TOOLS.upper()}  =  tools\r\n\r\n  {PROD} = dev\r\n"
+            "output = json\r\n\r\n# the plugins\r\n[plugins]\r\nx = y")
+    result, changes = edited(text, "default", (PROD, "prod"), (TOOLS, "tools"),
+                             ("public.ecr.aws", "prod"))
+    assert changes == ["changed", None, "added"]
+    assert result == text.replace(f"  {PROD} = dev\r\n",
+                                  f"  {PROD} = prod\r\n  public.ecr.aws = prod\r\n")
+
+
+def test_set_nested_creates_the_setting_and_the_section() -> None:
+    result, changes = edited("[default]\nregion = eu-west-1\n\n# plugins\n[plugins]\nx = y",
+                             "profile ci", (TOOLS, "tools"))
+    assert changes == ["added"]
+    assert result == ("[default]\nregion = eu-west-1\n\n# plugins\n[plugins]\nx = y\n\n"
+                      f"[profile ci]\necr2_registry_profiles =\n    {TOOLS} = tools")
+    result, _ = edited("[default]\nregion = eu-west-1\n\n# plugins\n[plugins]\nx = y\n",
+                       "default", (TOOLS, "tools"))
+    assert result == (f"[default]\nregion = eu-west-1\necr2_registry_profiles =\n"
+                      f"    {TOOLS} = tools\n\n# plugins\n[plugins]\nx = y\n")
+
+
+def test_set_nested_turns_a_one_line_value_into_nested_lines() -> None:
+    result, changes = edited(f"[default]\necr2_registry_profiles = {TOOLS} = tools",
+                             "default", (PROD, "prod"))
+    assert changes == ["added"]
+    assert result == (f"[default]\necr2_registry_profiles =\n    {TOOLS} = tools\n"
+                      f"    {PROD} = prod")
+    assert parse_registry_profiles(result.split("=", 1)[1], PROFILES) == {
+        TOOLS: "tools", PROD: "prod"}

@@ -281,3 +281,74 @@ def test_with_environment_keys_a_mapped_registry_still_uses_its_profile(home, cl
     listed = json.loads(home.run(cli, "ecr2", "cache", "list").stdout)["Entries"]
     assert sorted(((e["Profile"], e["Identity"][:4]) for e in listed), key=lambda pair: pair[1]) == [
         (None, "env:"), ("tools", "prof")]  # environment keys belong to no profile
+
+
+# -- configure-docker --profile -----------------------------------------------------------------
+
+
+def test_configure_docker_with_a_profile_writes_the_helper_and_the_mapping(home, cli, tmp_path,
+                                                                          ecr):
+    home.write_config(f"[default]\nregion = {REGION}  # kept\n; a comment\n"
+                      f"ecr2_registry_profiles =\n    {TOOLS} = tools\n"
+                      "cli_pager =\n\n[profile prod]\nregion = us-east-1\n")
+    before = home.config_file.read_text()
+    docker = tmp_path / "docker"
+    docker.mkdir()
+    args = ("ecr2", "configure-docker", "--config", str(docker), "--registry",
+            f"https://{PROD}/app:1", "public.ecr.aws", "--profile", "prod")
+    first = home.run(cli, *args)
+    assert first.returncode == 0, first.stderr
+    config = home.config_file
+    assert first.stdout.splitlines()[-3:] == [
+        f"Changed {config} [default]:",
+        f"  + ecr2_registry_profiles: {PROD} = prod",
+        "  + ecr2_registry_profiles: public.ecr.aws = prod"]
+    assert config.read_text() == before.replace(
+        f"    {TOOLS} = tools\n",
+        f"    {TOOLS} = tools\n    {PROD} = prod\n    public.ecr.aws = prod\n")
+    helpers = json.loads((docker / "config.json").read_text())["credHelpers"]
+    assert helpers == {PROD: "ecr2", "public.ecr.aws": "ecr2"}
+
+    again = home.run(cli, *args)
+    assert again.returncode == 0, again.stderr
+    assert f"{config} [default]: already configured; nothing to change." in again.stdout
+    assert config.read_text() == before.replace(
+        f"    {TOOLS} = tools\n",
+        f"    {TOOLS} = tools\n    {PROD} = prod\n    public.ecr.aws = prod\n")
+
+    # re-mapping a registry changes its line in place; the helper entry stays
+    moved = home.run(cli, "ecr2", "configure-docker", "--config", str(docker),
+                     "--registry", TOOLS.upper(), "--profile", "prod")
+    assert moved.returncode == 0, moved.stderr
+    assert f"  ~ ecr2_registry_profiles: {TOOLS} = prod" in moved.stdout
+    assert f"    {TOOLS} = prod\n" in config.read_text()
+
+    # and what was written is what the commands now sign with
+    signed = home.run(cli, "ecr2", "get-login-password", "--endpoint-url", ecr.url,
+                      "--registry", PROD)
+    assert signed.stdout == password("prod-user") + "\n", signed.stderr
+
+
+def test_configure_docker_maps_in_the_profile_the_environment_selects(home, cli, tmp_path):
+    home.write_config(f"[default]\nregion = {REGION}\n\n[profile ci]\nregion = {REGION}\n")
+    result = home.run(cli, "ecr2", "configure-docker", "--config", str(tmp_path / "d"),
+                      "--registry", TOOLS, "--profile", "tools", env={"AWS_PROFILE": "ci"})
+    assert result.returncode == 0, result.stderr
+    assert home.config_file.read_text().startswith(
+        f"[default]\nregion = {REGION}\n\n[profile ci]\nregion = {REGION}\n"
+        f"ecr2_registry_profiles =\n    {TOOLS} = tools\n")
+
+
+def test_configure_docker_refuses_a_missing_profile_or_a_bad_mapping(home, cli, tmp_path):
+    before = home.config_file.read_text()
+    missing = home.run(cli, "ecr2", "configure-docker", "--config", str(tmp_path / "d"),
+                       "--registry", TOOLS, "--profile", "nope")
+    assert missing.returncode != 0 and "nope" in missing.stderr
+    home.write_config(mapping_config(f"{PROD} = gone"))
+    before = home.config_file.read_text()
+    bad = home.run(cli, "ecr2", "configure-docker", "--config", str(tmp_path / "d"),
+                   "--registry", TOOLS, "--profile", "tools")
+    assert (bad.returncode, bad.stdout) == (config_exit_code(cli), "")
+    assert "names profile 'gone', which does not exist" in bad.stderr
+    assert home.config_file.read_text() == before
+    assert not (tmp_path / "d").exists()

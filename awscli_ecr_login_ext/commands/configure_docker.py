@@ -7,9 +7,14 @@ import shutil
 import sys
 from typing import Any, ClassVar
 
-from ..awscli_compat import usage_error
+from ..atomic import write_atomically
+from ..aws_config import ConfigSection, config_path, read_config
+from ..awscli_compat import CLI_MAJOR, configuration_error, usage_error
+from ..credential_sources import profile_from_environment
 from ..docker_config import HELPER, containers_auth_path, docker_config_path, edit_config_file
 from ..errors import Ecr2Error
+from ..registry import Registry, RegistryError, parse_registry
+from ..registry_profiles import SETTING, parse_registry_profiles
 from ..selection import aliases_from_config
 from .base import Ecr2BasicCommand, doc_file
 from .options import SELECTOR_ARGS, selected_registries
@@ -50,7 +55,13 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
             raise usage_error(
                 "configure-docker needs the registries to configure: --registry HOST ..., "
                 "--registry-ids ID ... or --public")
-        registries = selected_registries(self._session, parsed_args, parsed_globals)
+        # The global --profile names the profile the registries are mapped to; the mapping
+        # and the aliases live in the profile the credential helper reads: the environment's.
+        mapped_profile = parsed_globals.profile
+        home = self._helper_profile() if mapped_profile else None
+        config = self._profile_config(home) if home else None
+        registries = selected_registries(self._session, parsed_args, parsed_globals, config)
+        mapping = self._edit_mapping(home, config, registries) if mapped_profile else None
         hosts = [registry.name for registry in registries]
         paths = [docker_config_path(parsed_args.config)]
         if parsed_args.containers_auth:
@@ -68,20 +79,66 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
             out.write(("Created" if edit.created else "Changed") + f" {edit.path}:\n")
             for change in edit.changes:
                 out.write(f"  {change}\n")
+        if mapping is not None:
+            self._write_mapping(*mapping, out)
         out.flush()
         for note in [note for edit in edits for note in edit.notes]:
             sys.stderr.write(f"Note: {note}\n")
-        self._warn_about_the_helper(registries)
+        self._warn_about_the_helper(registries, config)
         return 0
 
-    def _warn_about_the_helper(self, registries: list) -> None:
+    def _helper_profile(self) -> str:
+        """The profile docker-credential-ecr2's ``aws`` uses: the one the environment names."""
+        self._session.get_scoped_config()  # the CLI's own error for a --profile that is missing
+        return profile_from_environment(os.environ, lambda: CLI_MAJOR)
+
+    def _profile_config(self, profile: str) -> dict:
+        return self._session.full_config.get("profiles", {}).get(profile, {})
+
+    def _edit_mapping(self, home: str, config: dict, registries: list[Registry]
+                      ) -> tuple[str, str, str, list[str]]:
+        """(path, section, new text, changes) of mapping ``registries`` to --profile in
+        ``home``'s section; the existing mapping must be valid."""
+        profile = self._session.get_config_variable("profile")
+        known = self._session.available_profiles
+        try:
+            parse_registry_profiles(config.get(SETTING), known)
+        except RegistryError as error:
+            raise configuration_error(str(error)) from None
+        path = str(config_path())
+        section_name = home if home == "default" else f"profile {home}"
+        section = ConfigSection(read_config(config_path()), section_name)
+        changes = []
+        for host in dict.fromkeys(registry.ecr_host for registry in registries):
+            change = section.set_nested(SETTING, host, profile,
+                                        same_name=lambda name, host=host: _is_host(name, host))
+            if change:
+                changes.append(f"{'+' if change == 'added' else '~'} {SETTING}: "
+                               f"{host} = {profile}")
+        return path, section_name, section.text(), changes
+
+    @staticmethod
+    def _write_mapping(path: str, section: str, text: str, changes: list[str], out: Any) -> None:
+        if not changes:
+            out.write(f"{path} [{section}]: already configured; nothing to change.\n")
+            return
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            raise Ecr2Error(f"cannot write {path}: {error.strerror or error}") from None
+        out.write(f"Changed {path} [{section}]:\n")
+        for change in changes:
+            out.write(f"  {change}\n")
+
+    def _warn_about_the_helper(self, registries: list, config: Any = None) -> None:
         if shutil.which(f"docker-credential-{HELPER}") is None:
             sys.stderr.write(
                 f"Note: docker-credential-{HELPER} is not on PATH; the clients cannot get "
                 "credentials for these registries until it is.\n")
         try:
-            configured = aliases_from_config(
-                self._session.get_scoped_config().get("ecr2_registry_aliases"))
+            if config is None:
+                config = self._session.get_scoped_config()
+            configured = aliases_from_config(config.get("ecr2_registry_aliases"))
         except Ecr2Error:  # selected_registries has reported a bad value already
             configured = {}
         for registry in registries:
@@ -91,3 +148,11 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
                     f"{registry.ecr_host} only from the profile; add to it:\n"
                     f"    ecr2_registry_aliases =\n"
                     f"        {registry.name} = {registry.ecr_host}\n")
+
+
+def _is_host(name: str, host: str) -> bool:
+    """Whether a mapping line's ECRHOST is ``host`` (as the mapping parser reads it)."""
+    try:
+        return parse_registry(name).ecr_host == host
+    except RegistryError:
+        return False

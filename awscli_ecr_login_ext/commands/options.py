@@ -81,11 +81,14 @@ SELECTOR_ARGS = [
 ]
 
 
-def selected_registries(session: Any, parsed_args: Any, parsed_globals: Any) -> list[Registry]:
-    """The registries asked for; empty means the caller's own registry."""
+def selected_registries(session: Any, parsed_args: Any, parsed_globals: Any,
+                        config: Any = None) -> list[Registry]:
+    """The registries asked for; empty means the caller's own registry. Aliases come from
+    ``config`` (a profile's settings), else from the active profile."""
+    if config is None:
+        config = session.get_scoped_config()
     try:
-        aliases = aliases_from_config(
-            session.get_scoped_config().get("ecr2_registry_aliases"))
+        aliases = aliases_from_config(config.get("ecr2_registry_aliases"))
         return select_registries(
             registries=parsed_args.registry or (),
             registry_ids=parsed_args.registry_ids or (),
