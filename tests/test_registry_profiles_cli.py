@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from awscli_ecr_login_ext import HELPER_VARIABLE
+from tests import test_credential_sources
 from tests.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Cli, error_line, start_registry
+from tests.credential_world import Source, described
 from tests.servers.docker_registry import client_env
 from tests.servers.fake_ecr import FakeEcr
 from tests.test_get_login import EXPIRES_AT, EXPIRES_ISO, formatted_by_the_cli, output_formats
@@ -352,3 +355,65 @@ def test_configure_docker_refuses_a_missing_profile_or_a_bad_mapping(home, cli, 
     assert "names profile 'gone', which does not exist" in bad.stderr
     assert home.config_file.read_text() == before
     assert not (tmp_path / "d").exists()
+
+
+# -- profiles of every kind: SSO, assume-role chains, credential_process (credential_world) --------
+
+
+SSO_HOST = f"222222222222.dkr.ecr.{REGION}.amazonaws.com"
+ROLE_HOST = f"111111111111.dkr.ecr.{REGION}.amazonaws.com"
+PROCESS_HOST = f"444444444444.dkr.ecr.{REGION}.amazonaws.com"
+# The servers and the HOME of every credential source, as the credential source matrix has them.
+endpoints = test_credential_sources.endpoints
+world = test_credential_sources.world
+NO_PROFILE = Source("no-profile", "")  # no --profile, no variable: [default], which has no keys
+
+
+def map_in_world(world, *lines: str) -> None:
+    config = world.home.config_file
+    head = f"[default]\nregion = {REGION}\n"
+    text = config.read_text()
+    assert text.startswith(head)
+    nested = "".join(f"    {line}\n" for line in lines)
+    config.write_text(head + f"ecr2_registry_profiles =\n{nested}" + text[len(head):])
+
+
+def test_sso_assume_role_and_process_profiles_sign_their_own_registries(world, cli):
+    map_in_world(world, f"{SSO_HOST} = sso-session", f"{ROLE_HOST} = chain-two",
+                 f"{PROCESS_HOST} = process")
+    expected = [["sso-session", password("sso-session-role")],
+                ["chain-two", password("chain-two")],
+                ["process", password("process-user")]]
+    for run in ("miss", "hit"):
+        result = world.run_cli(cli, NO_PROFILE, "ecr2", "get-login", "--cache", "--registry",
+                               SSO_HOST, ROLE_HOST, PROCESS_HOST, "--query",
+                               "Logins[].[Profile,Password]", "--output", "text")
+        assert result.returncode == 0, described(result)
+        assert [line.split("\t") for line in result.stdout.splitlines()] == expected, run
+        assert sorted(world.principals_since(0)) == ["chain-two", "process-user",
+                                                     "sso-session-role"], run
+    assert world.assumed_since(0) == [("AssumeRole", "chain-one"), ("AssumeRole", "chain-two")]
+    assert world.stray_calls(cli) == []
+    listed = world.run_cli(cli, NO_PROFILE, "ecr2", "cache", "list", "--query",
+                           "Entries[].[Profile,Identity]", "--output", "text")
+    profiles = sorted(line.split("\t")[0] for line in listed.stdout.splitlines())
+    assert profiles == ["chain-two", "process", "sso-session"]
+    assert all(line.split("\t")[1].startswith("profile:" + line.split("\t")[0] + " (")
+               for line in listed.stdout.splitlines())
+
+
+@pytest.mark.parametrize(("profile", "message"), [
+    ("mfa", ("profile 'mfa' needs an MFA code; run 'aws ecr2 get-login-password --cache "
+             "--profile mfa' once, then try again")),
+    ("sso-expired", ("profile 'sso-expired' has no valid SSO session; run 'aws sso login "
+                     "--profile sso-expired', then try again")),
+])
+def test_for_the_credential_helper_the_one_liners_name_the_mapped_profile(world, cli, tmp_path,
+                                                                           profile, message):
+    map_in_world(world, f"{SSO_HOST} = {profile}", f"{PROCESS_HOST} = process")
+    result = world.run_cli(cli, NO_PROFILE, "ecr2", "get-login", "--cache", "--output", "json",
+                           "--registry", SSO_HOST,
+                           extra_env={HELPER_VARIABLE: str(tmp_path / "facts")})
+    assert (result.returncode, result.stdout) == (config_exit_code(cli), ""), described(result)
+    assert result.stderr.strip() == config_error_line(cli, message)
+    assert world.ecr_requests() == 0 and world.cache_files() == []
