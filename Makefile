@@ -24,7 +24,8 @@ STAMP_EXE := $(AWS_EXE)/.installed
 PACKAGE_FILES := $(shell find awscli_ecr_login_ext scripts -type f -not -path '*/__pycache__/*')
 # The release artifacts (make dist) and what the suite installs them with, offline: pipx's
 # newest release in .venv-pipx, and .wheelhouse, the wheels of the AWS CLI v1 releases of
-# .venv and .venv-v145 and of the setuptools that pyproject.toml's build-system allows.
+# .venv and .venv-v145, of the setuptools that pyproject.toml's build-system allows, and of
+# pip and wheel (pipx upgrades them in its shared venv).
 VENV_DIST := .venv-dist
 STAMP_DIST := $(VENV_DIST)/.installed
 DIST_STAMP := dist/.checked
@@ -145,7 +146,7 @@ $(STAMP_WHEELHOUSE): $(STAMP) $(STAMP_V145) pyproject.toml
 		$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) \
 			"awscli==$$($$venv/bin/python -c 'import awscli; print(awscli.__version__)')" || exit 1; \
 	done
-	$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) \
+	$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) pip wheel \
 		$$($(VENV)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')
 	touch $@
 
