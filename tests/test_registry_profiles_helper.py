@@ -5,7 +5,6 @@ each CLI of the suite, and each real registry accepts only its own principal's p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,14 +14,7 @@ import pytest
 
 from tests.conftest import ACCESS_KEY_ID, CLIS, SECRET_ACCESS_KEY, require, start_registry
 from tests.servers.fake_ecr import FakeEcr
-
-REGION = "eu-west-1"
-TOOLS = f"111111111111.dkr.ecr.{REGION}.amazonaws.com"
-PROD = f"222222222222.dkr.ecr.{REGION}.amazonaws.com"
-USERS = {"tools": "tools-user", "prod": "prod-user"}
-KEYS = {user: "AKIA" + hashlib.sha256(user.encode()).hexdigest()[:16].upper()
-        for user in USERS.values()}
-PRINCIPALS = {ACCESS_KEY_ID: "default-user", **{key: user for user, key in KEYS.items()}}
+from tests.test_registry_profiles_cli import KEYS, PRINCIPALS, PROD, REGION, TOOLS, USERS
 
 
 @pytest.mark.parametrize("cli", CLIS, ids=str)
