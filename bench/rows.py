@@ -102,6 +102,8 @@ def cli_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
 def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
     env = ws.proxy_env()
     ours = helper("docker-credential-ecr2 get (warm)", HELPER, ws.helpers, env)
+    mapped = helper("docker-credential-ecr2 get (warm, registry mapped to a profile)", HELPER,
+                    ws.mapped, env)
     go = helper("docker-credential-ecr-login get (warm)", GO_HELPER, ws.helpers, env)
     python = str(helper_python())
 
@@ -110,7 +112,7 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
 
     bare = floor("python -S -c pass", [python, "-S", "-c", "pass"])
     site = floor("python -c pass", [python, "-c", "pass"])
-    for command in (ours, go):  # fill both caches once, through the proxy
+    for command in (ours, mapped, go):  # fill the caches once, through the proxy
         runner.once(command)
     # Through the same /bin/sh hop as the launcher (pip drops interpreter flags from shebangs).
     hop = ["/bin/sh", "-c", 'exec "$0" "$@"', python, "-S"]
@@ -122,11 +124,12 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
     console = floor("python -c 'import re, sys'", [python, "-c", "import re, sys"])
     log("row 4: warm helper hits, ours and Go's, and the interpreter floors")
     [vs_bare, hop_vs_bare, os_vs_bare, minimal_vs_bare, console_vs_bare, vs_site, vs_go,
-     bare_vs_go] = (
+     bare_vs_go, mapped_vs_plain] = (
         measured(ws, runner, bare, [ours, sh_hop, with_os, minimal, console], pairs)
         + measured(ws, runner, site, [ours], pairs)
-        + measured(ws, runner, go, [ours, bare], pairs))
-    for pair in (vs_bare, vs_site, vs_go):
+        + measured(ws, runner, go, [ours, bare], pairs)
+        + measured(ws, runner, ours, [mapped], pairs))
+    for pair in (vs_bare, vs_site, vs_go, mapped_vs_plain):
         if pair.a_requests or pair.b_requests:
             raise BenchError(f"{pair.a.label} / {pair.b.label}: requests reached the endpoint "
                              "on a warm cache")
@@ -140,6 +143,7 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
         Row(4, "Helper hit vs interpreter with site", "-", vs_site),
         Row(4, "Helper hit vs Go helper", "-", vs_go, 1.5, HELPER_RSS_TARGET_MIB),
         Row(4, "Floor: bare interpreter vs Go helper", "-", bare_vs_go),
+        Row(4, "Helper hit with ecr2_registry_profiles vs without", "-", mapped_vs_plain, 1.05),
     ]
 
 

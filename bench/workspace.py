@@ -69,6 +69,13 @@ class Workspace:
         self.plain = AwsHome(root / "home-plain", "")  # no [plugins] at all
         self.plugin = AwsHome(root / "home-plugin", self.plugin_config)
         self.helpers = self.home("helpers")
+        # The same registry signed by a profile of its own (ecr2_registry_profiles), whose
+        # keys are the default ones: the hit path's extra work for a mapping, nothing else.
+        self.mapped = self.home("helpers-mapped")
+        self.mapped.write_config(f"[default]\nregion = {REGION}\n"
+                                 f"ecr2_registry_profiles =\n    {REGISTRY} = mapped\n")
+        self.mapped.credentials_file.write_text(
+            self.mapped.credentials_file.read_text().replace("[default]", "[mapped]"))
         self._homes = 0
 
     def close(self) -> None:
