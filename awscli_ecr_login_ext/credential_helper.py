@@ -122,9 +122,8 @@ class _Config:
             environ, major=lambda: facts().major, login=lambda: facts().login)
         return cls(environ, chain, profile)
 
-    def for_registry(self, registry):
-        """The settings of the profile that signs for ``registry``: the one the active
-        profile's ``ecr2_registry_profiles`` maps it to (as with --profile), else this one."""
+    def registry_profiles(self):
+        """``ecr2_registry_profiles``: {ECR host: profile}."""
         if self._registry_profiles is None:
             from .registry import RegistryError
             from .registry_profiles import SETTING, parse_registry_profiles
@@ -134,11 +133,17 @@ class _Config:
                     self.scoped.get(SETTING), self.chain.profiles.keys())
             except RegistryError as error:
                 raise HelperError(f"profile {self.profile!r}: {error}") from None
-        if not self._registry_profiles:
+        return self._registry_profiles
+
+    def for_registry(self, registry):
+        """The settings of the profile that signs for ``registry``: the one the active
+        profile's ``ecr2_registry_profiles`` maps it to (as with --profile), else this one."""
+        mapping = self.registry_profiles()
+        if not mapping:
             return self
         from .registry_profiles import profile_for
 
-        mapped = profile_for(registry, self._registry_profiles)
+        mapped = profile_for(registry, mapping)
         return self if mapped is None else _Config(self.environ, self.chain.explicitly(), mapped)
 
     def predicted(self):
@@ -369,12 +374,11 @@ class _Helper:
             return {}
         import time
 
-        from .registry import PUBLIC_HOSTS, RegistryError, format_host, host_of
+        from .registry import PUBLIC_HOSTS, RegistryError, format_host, host_of, parse_registry
 
         identity = self.config.predicted().identity.key
         now = time.time()
         endpoints = {}
-        served = []  # (partition, region, variant, public) of every entry listed
         hosts = {}
         for descriptor, token in cache.entries():
             public = descriptor["public"]
@@ -386,7 +390,6 @@ class _Helper:
                     or token.remaining(now) <= 0):
                 continue
             variant = descriptor["variant"]
-            served.append((descriptor["partition"], descriptor["region"], variant, public))
             if public:
                 dualstack = "dualstack" in variant
                 hosts.update((h, USERNAME_FALLBACK) for h, ds in PUBLIC_HOSTS.items()
@@ -398,14 +401,13 @@ class _Helper:
                                   dualstack="dualstack" in variant)] = USERNAME_FALLBACK
             except RegistryError:
                 continue  # no usable proxy endpoint: nothing to name
-        if served:
-            from .selection import TokenRequest
-
-            for name, registry in self.config.aliases().items():
-                request = TokenRequest.for_registry(registry)
-                if (request.partition, request.region, request.variant,
-                        request.public) in served:
-                    hosts[name] = USERNAME_FALLBACK
+        # The names the profile configures: each by the entry of the profile that signs for it.
+        configured = dict(self.config.aliases())
+        configured.update((host, parse_registry(host))
+                          for host in self.config.registry_profiles())
+        for name, registry in configured.items():
+            if cache.get_unexpired(self.key(registry)) is not None:
+                hosts[name] = USERNAME_FALLBACK
         return hosts
 
     def erase(self, server_url):

@@ -8,6 +8,7 @@ nor botocore can be imported.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -196,6 +197,9 @@ def test_each_registry_is_signed_by_its_mapped_profile_with_no_profile_set(world
         result = helper(pipx_helper, env, stdin=host)
         assert secret_of(result) == FakeEcr.password_for(principal), described(result)
     assert world.principals_since(0) == ["user-a", "sso-session-role"]  # then two hits
+    listed = helper(pipx_helper, env, "list", "")
+    assert listed.returncode == 0, described(listed)
+    assert {TOOLS, PROD} <= set(json.loads(listed.stdout)), listed.stdout
 
 
 def test_a_bad_mapping_is_one_line_naming_it_and_fetches_nothing(world, pipx_helper):
