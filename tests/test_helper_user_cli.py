@@ -186,17 +186,20 @@ def map_registries(world: World, lines: str, section: str = "[default]") -> None
 
 @pytest.mark.parametrize("cli", CLIS, ids=str)
 def test_each_registry_is_signed_by_its_mapped_profile_with_no_profile_set(world, cli,
-                                                                          pipx_helper):
+                                                                          pipx_helper, tmp_path):
     require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
     map_registries(world, f"{TOOLS} = static-a\n{PROD} = sso-session")
-    env = beside(cli, world.env_for(world.sources[0], cli))  # no keys, no profile variables
-    env = {k: v for k, v in env.items() if not k.startswith("AWS_ACCESS_KEY_ID")
-           and k != "AWS_SECRET_ACCESS_KEY"}
+    wrapper, log = logging_aws(tmp_path, cli.executable)
+    env = {k: v for k, v in world.env_for(world.sources[0], cli).items()
+           if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}  # no keys, no profile
+    env["AWS_ECR2_CLI"] = str(wrapper)
     for host, principal in ((TOOLS, "user-a"), (PROD, "sso-session-role"),
                             (TOOLS, "user-a"), (PROD, "sso-session-role")):
         result = helper(pipx_helper, env, stdin=host)
         assert secret_of(result) == FakeEcr.password_for(principal), described(result)
-    assert world.principals_since(0) == ["user-a", "sso-session-role"]  # then two hits
+    assert world.principals_since(0) == ["user-a", "sso-session-role"]
+    # the helper keys each mapped registry as the aws child does: the last two were its hits
+    assert [run.split()[3] for run in log.read_text().splitlines()] == [TOOLS, PROD]
     listed = helper(pipx_helper, env, "list", "")
     assert listed.returncode == 0, described(listed)
     assert {TOOLS, PROD} <= set(json.loads(listed.stdout)), listed.stdout
