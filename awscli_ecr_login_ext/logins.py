@@ -153,27 +153,31 @@ def get_logins(source_for: Callable[[Registry | None], TokenSource],
     """One Login per registry in the order asked (or for the caller's own registry).
 
     ``source_for`` gives the TokenSource that signs for a registry (None: the caller's own).
-    Each distinct (source, TokenRequest) makes at most one call; several run concurrently.
+    Each distinct (source, TokenRequest) makes at most one call. A source's calls run
+    concurrently; sources take turns, because resolving credentials may change os.environ
+    (botocore's credential_process does, around the process it runs), which would break the
+    HTTP requests of another source running meanwhile.
     """
-    if registries:
-        sources = [source_for(registry) for registry in registries]
-        calls = [(source, request) for source, group in _grouped(sources, registries)
-                 for request in group]
-    else:
-        calls = [(source_for(None), default_request)]
-    if len(calls) == 1:
-        tokens = [calls[0][0].token_for(calls[0][1])]
-    else:
-        from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
-
-        with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
-            tokens = list(pool.map(lambda call: call[0].token_for(call[1]), calls))
-    by_call = dict(zip(calls, tokens))
     if not registries:
-        (source, request), token = calls[0], tokens[0]
-        return [_own_registry_login(request, token, source)]
+        source = source_for(None)
+        return [_own_registry_login(default_request, source.token_for(default_request),
+                                    source)]
+    sources = [source_for(registry) for registry in registries]
+    by_call: dict[tuple[TokenSource, TokenRequest], CachedToken] = {}
+    for source, requests in _grouped(sources, registries):
+        by_call.update(((source, request), token)
+                       for request, token in zip(requests, _tokens(source, list(requests))))
     return [_login(registry, by_call[(source, TokenRequest.for_registry(registry))], source)
             for source, registry in zip(sources, registries)]
+
+
+def _tokens(source: TokenSource, requests: list[TokenRequest]) -> list[CachedToken]:
+    if len(requests) == 1:
+        return [source.token_for(requests[0])]
+    from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
+
+    with ThreadPoolExecutor(max_workers=min(8, len(requests))) as pool:
+        return list(pool.map(source.token_for, requests))
 
 
 def _grouped(sources: list[TokenSource], registries: Sequence[Registry]
