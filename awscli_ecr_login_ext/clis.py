@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import Ecr2Error
 
 _VERSION = re.compile(r"aws-cli/(\d+)\.(\d+)\.(\d+)")
 
@@ -67,5 +70,24 @@ def ecr2_loads(cli: AwsCli, config_file: Path) -> tuple[bool, str]:
         return False, str(error)
     if "ecr2 <subcommand>" in completed.stderr:
         return True, "loads"
-    last_line = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-    return False, last_line
+    return False, last_line(completed.stderr)
+
+
+def last_line(stderr: str) -> str:
+    """The line a failed command ends its error output with: what went wrong."""
+    return (stderr.strip().splitlines() or ["no output"])[-1]
+
+
+def completion_index_report(cli: AwsCli, config_file: Path, *, dry_run: bool) -> dict:
+    """What ``aws ecr2 completion-index`` of this v2 reports (with ``dry_run``, writing
+    nothing): ``IndexFile``, ``UpToDate``, ``Writable``, ``Changed``, ``WriteCommand``."""
+    env = dict(os.environ, AWS_CONFIG_FILE=str(config_file))
+    argv = [cli.executable, "ecr2", "completion-index", "--output", "json"]
+    try:
+        completed = _run(argv + (["--dry-run"] if dry_run else []), env)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise Ecr2Error(f"Cannot run {cli.executable}: {error}") from None
+    if completed.returncode != 0:
+        raise Ecr2Error(f"aws ecr2 completion-index failed in AWS CLI {cli.version}: "
+                        f"{last_line(completed.stderr)}")
+    return json.loads(completed.stdout)

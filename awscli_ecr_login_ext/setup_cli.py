@@ -11,7 +11,7 @@ from pathlib import Path
 from . import COMMAND_NAME, __version__
 from .atomic import write_atomically
 from .aws_config import ConfigSection, config_path, read_config
-from .clis import AwsCli, ecr2_loads, find_clis
+from .clis import AwsCli, completion_index_report, ecr2_loads, find_clis, last_line
 from .errors import Ecr2Error
 
 PLUGINS = "plugins"
@@ -131,53 +131,73 @@ def cmd_install(args: argparse.Namespace) -> int:
     return status
 
 
-def interpreter_of(cli: AwsCli) -> list[str]:
+def interpreter_of(cli: AwsCli) -> list[str] | None:
     """The command that runs a Python script the way an ``aws`` script is run: its ``#!``
-    line, words and all (``#!/usr/bin/env python3`` as well as a venv's own Python)."""
+    line, words and all (``#!/usr/bin/env python3`` as well as a venv's own Python); None for
+    the official installer's ``aws``, a frozen binary with no Python to run a script."""
     with open(cli.executable, "rb") as script:
         first = script.readline().decode("utf-8", "replace")
     if not first.startswith("#!") or not first[2:].strip():
-        # The official installer's aws is a frozen binary with no Python to run a script.
-        raise Ecr2Error(f"Cannot rebuild the completion index of AWS CLI {cli.version}: "
-                        f"{cli.executable} is not a Python script, so there is no Python "
-                        "to run the index generator with.")
+        return None
     return first[2:].strip().split()
 
 
 def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> int:
-    """Regenerate each v2's per-user completion index with the plugin loaded (about 40 s)."""
+    """Regenerate each v2's per-user completion index with the plugin loaded (about 40 s), or
+    have a frozen v2 add ecr2 to the index its completer reads (about a second)."""
     v2s = [cli for cli in clis if cli.major >= 2]
     if not v2s:
         print("No AWS CLI v2 on PATH: nothing to index (v1 completes plugins by itself).")
         return 0
     script = str(Path(__file__).with_name("v2_completion_index.py"))
     for cli in v2s:
+        interpreter = interpreter_of(cli)
+        if interpreter is None:
+            _index_frozen_cli(cli, config_file, dry_run)
+            continue
         if dry_run:
             print(f"Would rebuild the completion index of AWS CLI {cli.version}.")
             continue
         print(f"Rebuilding the completion index of AWS CLI {cli.version} (takes about a minute)...")
         completed = subprocess.run(
-            [*interpreter_of(cli), script], capture_output=True, text=True, check=False,
+            [*interpreter, script], capture_output=True, text=True, check=False,
             env=dict(os.environ, AWS_CONFIG_FILE=str(config_file)))
         if completed.returncode != 0:
-            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-            raise Ecr2Error(f"Rebuilding the completion index failed: {last}")
+            raise Ecr2Error(f"Rebuilding the completion index failed: {last_line(completed.stderr)}")
         print(f"Completion index written: {completed.stdout.strip()}")
     return 0
 
 
-def completion_index_state(cli: AwsCli) -> str:
-    """Whether this v2's per-user completion index knows ``ecr2``."""
-    index = Path.home() / ".aws" / "cli" / "cache" / f"{cli.version}.index"
-    if not index.exists():
-        return _INDEX_MISSING_ECR2
-    import sqlite3
+def _index_frozen_cli(cli: AwsCli, config_file: Path, dry_run: bool) -> None:
+    """The official installer's v2 has no index generator, but the plugin runs inside it:
+    ``aws ecr2 completion-index`` writes the generator's ecr2 rows into the index its
+    completer reads. Asked first with --dry-run, so that an index only root may write (an
+    install in /usr/local/aws-cli) ends in one line saying what to run, having written nothing."""
+    report = completion_index_report(cli, config_file, dry_run=True)
+    index = report["IndexFile"]
+    if report["UpToDate"]:
+        print(f"The completion index of AWS CLI {cli.version} already includes ecr2: {index}")
+    elif not report["Writable"]:
+        raise Ecr2Error(f"Cannot write the completion index of AWS CLI {cli.version} ({index}); "
+                        f"run: {report['WriteCommand']}")
+    elif dry_run:
+        print(f"Would add ecr2 to the completion index of AWS CLI {cli.version}: {index}")
+    else:
+        completion_index_report(cli, config_file, dry_run=False)
+        print(f"Completion index written: {index}")
 
-    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as connection:
-        found = connection.execute(
-            "SELECT 1 FROM command_table WHERE command = 'ecr2' AND parent = 'aws'").fetchone()
-    if found:
+
+def completion_index_state(cli: AwsCli, config_file: Path) -> str:
+    """Whether the index this v2's completer reads includes ``ecr2`` (as this plugin writes
+    it), and if not, a command that will put it there for this user."""
+    try:
+        report = completion_index_report(cli, config_file, dry_run=True)
+    except Ecr2Error as error:
+        return f"cannot tell whether its completion index includes ecr2 ({error})"
+    if report["UpToDate"]:
         return "the completion index includes ecr2"
+    if interpreter_of(cli) is None and not report["Writable"]:
+        return f"the completion index does not include ecr2 (run: {report['WriteCommand']})"
     return _INDEX_MISSING_ECR2
 
 
@@ -210,8 +230,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         loads, detail = ecr2_loads(cli, path)
         problems += not loads
         state = "aws ecr2 loads" if loads else f"aws ecr2 does NOT load ({detail})"
-        if cli.major >= 2:
-            state += "; " + completion_index_state(cli)
+        if cli.major >= 2 and loads:  # the plugin is what reads the index
+            state += "; " + completion_index_state(cli, path)
         print(f"AWS CLI {cli.version} at {cli.executable}: {state}")
     return 1 if problems else 0
 
@@ -234,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--config-file", help=config_help)
     install.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
     install.add_argument("--completion", action="store_true",
-                         help="also rebuild AWS CLI v2's completion index with ecr2 in it")
+                         help="also add ecr2 to the completion index of each AWS CLI v2 on PATH")
     install.add_argument("--aliases", action="store_true",
                          help="also merge the ecr2 aliases into ~/.aws/cli/alias")
     install.set_defaults(run=cmd_install)

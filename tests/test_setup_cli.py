@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.aws_config import ConfigSection
-from awscli_ecr_login_ext.setup_cli import PLUGINS, apply_install, apply_uninstall
-from tests.conftest import CLIS, MOTO_PASSWORD, REPO, require
+from awscli_ecr_login_ext.aws_config import ConfigSection, read_config
+from awscli_ecr_login_ext.setup_cli import PATH_KEY, PLUGINS, apply_install, apply_uninstall
+from tests.conftest import (
+    CLIS,
+    MOTO_PASSWORD,
+    REPO,
+    AwsHome,
+    Cli,
+    clean_environment,
+    require,
+)
 
 ORIGINAL = """# my settings, keep this comment
 [default]
@@ -223,15 +237,22 @@ def test_uninstall_dry_run_of_a_created_file_deletes_nothing(aws_home):
 @pytest.mark.parametrize("original", [v for v in ROUND_TRIPS.values() if v],
                          ids=[k for k, v in ROUND_TRIPS.items() if v])
 def test_what_install_writes_loads_on_every_cli(aws_home, moto_endpoint, tmp_path, original):
-    """The user's own plugin (a module on PYTHONPATH) and profiles still load next to ecr2."""
+    """The user's own plugin (a module on PYTHONPATH) and profiles still load next to ecr2.
+    The frozen CLI ignores PYTHONPATH: its users' own plugins are found only through
+    cli_legacy_plugin_path, so there the user's directory goes on that line too."""
     plugins = tmp_path / "user-plugins"
     plugins.mkdir()
     (plugins / "my_plugin.py").write_text(USER_PLUGIN)
     aws_home.config_file.write_bytes(original)
     assert setup_command(aws_home, "install", "--cli", "both").returncode == 0
-    env = {"PYTHONPATH": str(plugins)}
+    section = ConfigSection(read_config(aws_home.config_file), PLUGINS)
+    section.set(PATH_KEY, f"{section.get(PATH_KEY)}{os.pathsep}{plugins}")
+    frozen_config = tmp_path / "config-with-the-users-plugin-path"
+    frozen_config.write_bytes(section.text().encode())
     for cli in CLIS:
         require(cli.executable.exists(), f"AWS CLI {cli.label} not found")
+        env = ({"PYTHONPATH": str(plugins)} if cli.python is not None
+               else {"AWS_CONFIG_FILE": str(frozen_config)})
         password = aws_home.run(cli, "ecr2", "get-login-password", "--region", "eu-west-1",
                                 "--endpoint-url", moto_endpoint, env=env)
         assert (password.returncode, password.stdout) == (0, MOTO_PASSWORD + "\n"), (
@@ -274,15 +295,48 @@ def test_install_v2_points_a_pip_built_v2_at_the_package(aws_home, moto_endpoint
 
 
 def completer_of(cli) -> str:
-    """Debian's v2 keeps its completer in /usr/libexec; pip-built CLIs put it beside ``aws``."""
+    """Debian's v2 keeps its completer in /usr/libexec; pip-built CLIs and the official
+    installer put it beside ``aws``."""
     if cli.executable == Path("/usr/bin/aws"):
         return "/usr/libexec/aws_completer"
     return str(cli.executable.with_name("aws_completer"))
 
 
-def test_completion_lists_ecr2(aws_home, cli):
-    """v1 completes plugins by itself; a v2 after `install --completion` rebuilt its index,
+def frozen_copy(cli: Cli, root: Path) -> Cli:
+    """The frozen CLI laid out again under ``root`` as its installer lays it out (``bin/aws``
+    and ``bin/aws_completer`` linked into ``lib/aws-cli``), hard links but for its own copy of
+    the completion index: a test may write that index, never the build's."""
+    require(cli.executable.exists(), f"AWS CLI {cli.label} not found at {cli.executable}")
+    built = cli.executable.parent.parent
+    root.mkdir(exist_ok=True)
+    subprocess.run(["cp", "-al", str(built / "lib"), str(root / "lib")], check=True)
+    index = root / FROZEN_INDEX
+    index.unlink()
+    shutil.copy2(built / FROZEN_INDEX, index)
+    (root / "bin").mkdir()
+    for name in ("aws", "aws_completer"):
+        (root / "bin" / name).symlink_to(Path("..") / "lib" / "aws-cli" / name)
+    return replace(cli, executable=root / "bin" / "aws")
+
+
+FROZEN_INDEX = Path("lib") / "aws-cli" / "awscli" / "data" / "ac.index"
+V2_36_EXE = next(cli for cli in CLIS if cli.label == "v2.36-exe")
+
+
+def complete(cli: Cli, env: dict[str, str], line: str) -> list[str]:
+    """What the CLI's own completer offers for ``line``, as a shell's <TAB> asks it."""
+    env = {**env, "COMP_LINE": line, "COMP_POINT": str(len(line))}
+    done = subprocess.run([completer_of(cli)], capture_output=True, text=True, env=env,
+                          check=False)
+    return done.stdout.split()
+
+
+def test_completion_lists_ecr2(aws_home, cli, tmp_path):
+    """v1 completes plugins by itself; a v2 after `install --completion` rebuilt its index (a
+    Python-run v2 with the CLI's generator, the frozen one through the plugin inside it),
     which `status` then reports. Only this CLI is on PATH, so only its index is rebuilt."""
+    if cli.python is None:
+        cli = frozen_copy(cli, tmp_path / "aws-cli")
     path = str(cli.executable.parent)
     if cli.major >= 2:
         before = setup_on_path(aws_home, path, "status")
@@ -290,22 +344,21 @@ def test_completion_lists_ecr2(aws_home, cli):
         installed = setup_on_path(aws_home, path, "install", "--cli", "both", "--completion")
         assert installed.returncode == 0, installed.stderr
         version = cli_version(cli)
-        index = aws_home.root / ".aws" / "cli" / "cache" / f"{version}.index"
+        index = (tmp_path / "aws-cli" / FROZEN_INDEX if cli.python is None else
+                 aws_home.root / ".aws" / "cli" / "cache" / f"{version}.index")
         assert f"Completion index written: {index}" in installed.stdout
         after = setup_on_path(aws_home, path, "status")
         assert (f"AWS CLI {version} at {cli.executable}: aws ecr2 loads; "
                 "the completion index includes ecr2") in after.stdout
+    else:
+        assert setup_on_path(aws_home, path, "install", "--cli", "both").returncode == 0
 
-    def complete(line: str) -> list[str]:
-        env = {**aws_home.env, "PATH": path, "COMP_LINE": line, "COMP_POINT": str(len(line))}
-        done = subprocess.run([completer_of(cli)], capture_output=True, text=True, env=env,
-                              check=False)
-        return done.stdout.split()
-
+    env = {**aws_home.env, "PATH": path}
     # v1 takes a complete word as the command and lists its subcommands: ask for "ec".
-    assert "ecr2" in complete("aws ecr" if cli.major >= 2 else "aws ec")
-    assert {"get-login-password", "get-login"} <= set(complete("aws ecr2 "))
-    assert {"--registry", "--registry-ids", "--public"} <= set(complete("aws ecr2 get-login --"))
+    assert "ecr2" in complete(cli, env, "aws ecr" if cli.major >= 2 else "aws ec")
+    assert {"get-login-password", "get-login"} <= set(complete(cli, env, "aws ecr2 "))
+    assert {"--registry", "--registry-ids", "--public"} <= set(
+        complete(cli, env, "aws ecr2 get-login --"))
 
 
 def cli_version(cli) -> str:
@@ -316,7 +369,6 @@ def cli_version(cli) -> str:
 
 def test_the_index_generator_runs_on_the_python_of_the_aws_script(tmp_path):
     from awscli_ecr_login_ext.clis import AwsCli
-    from awscli_ecr_login_ext.errors import Ecr2Error
     from awscli_ecr_login_ext.setup_cli import interpreter_of
 
     script = tmp_path / "aws"
@@ -325,5 +377,146 @@ def test_the_index_generator_runs_on_the_python_of_the_aws_script(tmp_path):
     script.write_text(f"#!{V2_36.python}\n")
     assert interpreter_of(AwsCli(str(script), "2.36.7")) == [str(V2_36.python)]
     script.write_bytes(b"\x7fELF\x02\x01\x01")  # the official installer's frozen binary
-    with pytest.raises(Ecr2Error, match="is not a Python script"):
-        interpreter_of(AwsCli(str(script), "2.36.7"))
+    assert interpreter_of(AwsCli(str(script), "2.36.7")) is None
+
+
+# -- completion on the official installer's frozen v2 -------------------------------------------
+
+ECR2_ROWS = {
+    "commands": "SELECT command, parent, full_name FROM command_table WHERE (command = 'ecr2' "
+                "AND parent = 'aws') OR parent LIKE 'aws.ecr2%' ORDER BY rowid",
+    "params": "SELECT argname, type_name, command, parent, nargs, positional_arg, required "
+              "FROM param_table WHERE (command = 'ecr2' AND parent = 'aws') "
+              "OR parent LIKE 'aws.ecr2%' ORDER BY param_id",
+}
+
+
+def ecr2_rows(index: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True) as connection:
+        return {table: connection.execute(query).fetchall() for table, query in ECR2_ROWS.items()}
+
+
+def test_the_frozen_v2_writes_the_rows_the_generator_of_v2_36_writes(aws_home, tmp_path):
+    """The frozen build has no generator: what the plugin writes in its stead is, row for row
+    and in order, what the pip-built 2.36's own generator writes for ecr2."""
+    require(V2_36.executable.exists(), f"AWS CLI {V2_36.label} not found")
+    frozen = frozen_copy(V2_36_EXE, tmp_path / "aws-cli")
+    generated = setup_on_path(aws_home, str(V2_36.executable.parent), "install", "--cli", "v2",
+                              "--completion")
+    assert generated.returncode == 0, generated.stderr
+    # Another user: the same version's per-user index would be the one to write.
+    other = AwsHome(tmp_path / "other-home", aws_home.plugin_config)
+    written = setup_on_path(other, str(frozen.executable.parent), "install", "--completion")
+    assert written.returncode == 0, written.stderr
+
+    by_generator = ecr2_rows(aws_home.root / ".aws" / "cli" / "cache" / "2.36.7.index")
+    by_plugin = ecr2_rows(tmp_path / "aws-cli" / FROZEN_INDEX)
+    assert by_plugin == by_generator
+    assert by_plugin["commands"][0] == ("ecr2", "aws",
+                                        "Amazon ECR registry credentials for container clients")
+    assert ("registry", "string", "get-login", "aws.ecr2", "+", "0", 0) in by_plugin["params"]
+    assert ("list", "aws.ecr2.cache", None) in by_plugin["commands"]
+    assert ecr2_rows(V2_36_EXE.executable.parent.parent / FROZEN_INDEX) == {
+        "commands": [], "params": []}  # the build's own index: never written by a test
+
+
+def test_the_frozen_v2_writes_the_per_user_index_that_shadows_its_own(aws_home, tmp_path):
+    """With ~/.aws/cli/cache/<version>.index present, v2's completer reads only that one."""
+    frozen = frozen_copy(V2_36_EXE, tmp_path / "aws-cli")
+    own = tmp_path / "aws-cli" / FROZEN_INDEX
+    per_user = aws_home.root / ".aws" / "cli" / "cache" / "2.36.7.index"
+    per_user.parent.mkdir(parents=True)
+    shutil.copy(own, per_user)
+    path = str(frozen.executable.parent)
+    installed = setup_on_path(aws_home, path, "install", "--completion")
+    assert installed.returncode == 0, installed.stderr
+    assert f"Completion index written: {per_user}" in installed.stdout
+    assert ecr2_rows(own) == {"commands": [], "params": []}
+    env = {**aws_home.env, "PATH": path}
+    assert {"get-login-password", "configure-docker"} <= set(complete(frozen, env, "aws ecr2 "))
+
+    again = setup_on_path(aws_home, path, "install", "--completion")
+    assert again.returncode == 0, again.stderr
+    assert f"AWS CLI 2.36.7 already includes ecr2: {per_user}" in again.stdout
+
+
+def advice(status: subprocess.CompletedProcess, cli: Cli) -> str:
+    """The command status advises for this CLI's completion index."""
+    [line] = [line for line in status.stdout.splitlines()
+              if line.startswith(f"AWS CLI 2.36.7 at {cli.executable}: ")]
+    assert "aws ecr2 loads; the completion index does not include ecr2 (run: " in line, line
+    return line.split("(run: ", 1)[1].removesuffix(")")
+
+
+def test_status_advises_for_the_frozen_v2_a_command_that_works(aws_home, tmp_path):
+    """Issue 14, finding 5: status told the frozen v2's user to run `install --completion`,
+    which then failed. Run what it advises, on a PATH with nothing but that CLI and our tool."""
+    frozen = frozen_copy(V2_36_EXE, tmp_path / "aws-cli")
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "awscli-ecr-login-ext").symlink_to(REPO / ".venv" / "bin" / "awscli-ecr-login-ext")
+    path = os.pathsep.join([str(frozen.executable.parent), str(tools)])
+    assert setup_on_path(aws_home, path, "install").returncode == 0
+
+    advised = advice(setup_on_path(aws_home, path, "status"), frozen)
+    assert advised == "awscli-ecr-login-ext install --completion"
+    ran = subprocess.run(advised, shell=True, capture_output=True, text=True, check=False,
+                         env={**aws_home.env, "PATH": path})
+    assert ran.returncode == 0, ran.stderr
+    assert "includes ecr2" in setup_on_path(aws_home, path, "status").stdout
+    assert "get-login" in complete(frozen, {**aws_home.env, "PATH": path}, "aws ecr2 ")
+
+
+NOBODY = 65534
+
+
+def as_nobody(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                           *argv], capture_output=True, text=True, env=env, check=False,
+                          timeout=300)
+
+
+def test_a_root_owned_frozen_index_gets_one_line_saying_what_to_run():
+    """The official installer in a root-owned /usr/local/aws-cli, set up by a user who is not
+    root: install --completion writes nothing and prints one line; status advises the same
+    command; that command, run as root (what its sudo does), puts ecr2 in the index."""
+    require(os.geteuid() == 0, "playing a root-owned install and its user needs root")
+    require(shutil.which("setpriv") and Path("/usr/bin/python3").exists(),
+            "setpriv and /usr/bin/python3 are needed to run the installer as another user")
+    with tempfile.TemporaryDirectory() as scratch:  # pytest's tmp_path is closed to others
+        root = Path(scratch)
+        root.chmod(0o755)
+        frozen = frozen_copy(V2_36_EXE, root / "aws-cli")
+        index = root / "aws-cli" / FROZEN_INDEX
+        home = root / "home"
+        home.mkdir()
+        os.chown(home, NOBODY, NOBODY)
+        config = home / ".aws" / "config"
+        env = {**clean_environment(home), "PATH": str(frozen.executable.parent),
+               "PYTHONPATH": str(REPO), "AWS_CONFIG_FILE": str(config)}
+        setup = ["/usr/bin/python3", "-m", "awscli_ecr_login_ext"]
+        before = index.read_bytes()
+
+        installed = as_nobody([*setup, "install", "--completion"], env)
+        assert installed.returncode == 1
+        write = (f"sudo env AWS_CONFIG_FILE={config} {frozen.executable} ecr2 completion-index "
+                 f"--index-file {index}")
+        assert installed.stderr.splitlines() == [
+            (f"awscli-ecr-login-ext: Cannot write the completion index of AWS CLI 2.36.7 "
+             f"({index}); run: {write}")]
+        assert index.read_bytes() == before
+        assert not [p for p in index.parent.iterdir() if p.name.endswith(".tmp")]
+
+        status = as_nobody([*setup, "status"], env)
+        assert advice(status, frozen) == write
+        by_hand = as_nobody([str(frozen.executable), "ecr2", "completion-index"], env)
+        assert by_hand.returncode == 253
+        assert f"run: {write}" in by_hand.stderr
+        assert index.read_bytes() == before
+
+        as_root = subprocess.run(shlex.split(write.removeprefix("sudo ")), capture_output=True,
+                                 text=True, check=False, env=clean_environment(Path("/nonexistent")))
+        assert as_root.returncode == 0, as_root.stderr
+        assert json.loads(as_root.stdout)["Changed"] is True
+        assert "the completion index includes ecr2" in as_nobody([*setup, "status"], env).stdout
+        assert "completion-index" in complete(frozen, env, "aws ecr2 ")

@@ -23,6 +23,7 @@ class Ecr2Command(Ecr2BasicCommand):
             ("login", "login", "LoginCommand"),
             ("configure-docker", "configure_docker", "ConfigureDockerCommand"),
             ("cache", "cache", "CacheCommand"),
+            ("completion-index", "completion_index", "CompletionIndexCommand"),
         )
     ]
 
