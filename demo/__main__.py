@@ -1,5 +1,6 @@
-"""`make demo`: aws ecr2 get-login-password on AWS CLI v1 and v2 against a local ECR endpoint,
-then the seed's pipe into a real `docker login` to a real local registry.
+"""`make demo`: aws ecr2 get-login-password on each AWS CLI of the suite (v1 1.46 and 1.45, v2
+2.9.19, v2 2.36.7 pip-built and the official installer's frozen build of it) against a local ECR
+endpoint, then the seed's pipe into a real `docker login` to a real local registry.
 
 Everything runs on 127.0.0.1 in a throwaway HOME; your own ~/.aws and ~/.docker are untouched.
 """
@@ -41,7 +42,8 @@ def main() -> int:
         print(home.config_file.read_text())
         clis = [cli for cli in CLIS if cli.executable.exists()]
         for cli in clis:
-            version = home.run(cli, "--version").stdout.split(" ", 1)[0]
+            # The whole line: its last word tells a frozen build (source-exe) from the others.
+            version = home.run(cli, "--version").stdout.strip()
             say(f"AWS CLI {cli.label} ({version}): aws ecr2 get-login-password "
                 f"--endpoint-url {endpoint}")
             result = home.run(cli, "ecr2", "get-login-password", "--endpoint-url", endpoint)
