@@ -309,7 +309,11 @@ def frozen_copy(cli: Cli, root: Path) -> Cli:
     require(cli.executable.exists(), f"AWS CLI {cli.label} not found at {cli.executable}")
     built = cli.executable.parent.parent
     root.mkdir(exist_ok=True)
-    subprocess.run(["cp", "-al", str(built / "lib"), str(root / "lib")], check=True)
+    linked = subprocess.run(["cp", "-al", str(built / "lib"), str(root / "lib")],
+                            capture_output=True, check=False)
+    if linked.returncode != 0:  # on another filesystem than the build: copy it all (240 MB)
+        shutil.rmtree(root / "lib", ignore_errors=True)
+        subprocess.run(["cp", "-a", str(built / "lib"), str(root / "lib")], check=True)
     index = root / FROZEN_INDEX
     index.unlink()
     shutil.copy2(built / FROZEN_INDEX, index)
