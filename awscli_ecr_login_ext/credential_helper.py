@@ -260,11 +260,11 @@ class _Helper:
 
     def registry(self, server_url):
         """The ECR registry ``server_url`` names (directly or as an alias), or None."""
-        from .registry import RegistryError, host_of
+        from .registry import RegistryError, host_of, quote
         from .selection import resolve_registry
 
         if "=" in server_url:
-            raise HelperError(f"{_quote(server_url)} is not a registry server URL")
+            raise HelperError(f"{quote(server_url, 80)} is not a registry server URL")
         host_of(server_url)  # a RegistryError ("not a valid registry host") for non-hosts
         try:
             return resolve_registry(server_url, self.config.aliases())
@@ -422,11 +422,6 @@ class _Helper:
 
 
 # -- protocol ----------------------------------------------------------------------------
-
-
-def _quote(value):
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _server_url(stdin):

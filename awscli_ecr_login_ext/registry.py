@@ -134,18 +134,19 @@ class Registry(Frozen):
         return "ecr-public" if self.public else "ecr"
 
 
-def _quote(value: object) -> str:
-    # repr() escapes newlines and other control characters, keeping messages on one line.
+def quote(value: object, limit: int = _MAX_QUOTED) -> str:
+    """``value`` for a one-line error message: repr() escapes newlines and other control
+    characters; at most ``limit`` characters."""
     text = repr(value)
-    if len(text) > _MAX_QUOTED:
-        text = text[: _MAX_QUOTED - 3] + "..."
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
     return text
 
 
 def _not_ecr(value: object, reason: str = "") -> RegistryError:
     detail = f" ({reason})" if reason else ""
     return RegistryError(
-        f"{_quote(value)} is not an Amazon ECR registry{detail}; "
+        f"{quote(value)} is not an Amazon ECR registry{detail}; "
         f"expected a host such as {EXAMPLE_HOST} or public.ecr.aws"
     )
 
@@ -248,7 +249,7 @@ def host_of(value: str) -> str:
         return _host_port(value)[0]
     except (TypeError, ValueError) as exc:
         raise RegistryError(
-            f"{_quote(value)} is not a valid registry host ({exc}); "
+            f"{quote(value)} is not a valid registry host ({exc}); "
             f"expected a host such as {EXAMPLE_HOST}"
         ) from None
 
@@ -257,7 +258,7 @@ def parse_registry_id(value: str) -> str:
     """Validate an AWS account id used as a registry id: exactly 12 ASCII digits."""
     if not isinstance(value, str) or not _is_digits(value, 12, 12):
         raise RegistryError(
-            f"{_quote(value)} is not a valid registry id; expected 12 digits such as 123456789012"
+            f"{quote(value)} is not a valid registry id; expected 12 digits such as 123456789012"
         )
     return value
 
@@ -304,13 +305,13 @@ def format_host(
     parse_registry_id(registry_id)
     partition = partition_of_region(region) if isinstance(region, str) else None
     if partition is None:
-        raise RegistryError(f"{_quote(region)} is not a valid AWS region such as us-east-1")
+        raise RegistryError(f"{quote(region)} is not a valid AWS region such as us-east-1")
     if fips and partition not in _FIPS_PARTITIONS:
-        raise RegistryError(f"FIPS registry endpoints are not available in region {_quote(region)}")
+        raise RegistryError(f"FIPS registry endpoints are not available in region {quote(region)}")
     suffix = _suffix_for(partition, dualstack)
     if suffix is None:
         raise RegistryError(
-            f"dual-stack registry endpoints are not available in region {_quote(region)}"
+            f"dual-stack registry endpoints are not available in region {quote(region)}"
         )
     service = "dkr-ecr" if dualstack else "dkr.ecr"
     return f"{registry_id}.{service}{'-fips' if fips else ''}.{region}.{suffix}"
@@ -393,18 +394,18 @@ def _identify_alias(value: str) -> Registry:
     try:
         alias = _host_port(name)[0]
     except ValueError as exc:
-        raise ValueError(f"name {_quote(name)}: {exc}") from None
+        raise ValueError(f"name {quote(name)}: {exc}") from None
     try:
         registry = _identify(target)
     except ValueError as exc:
         reason = f": {exc}" if str(exc) else ""
-        raise ValueError(f"target {_quote(target)} is not an Amazon ECR registry{reason}") from None
+        raise ValueError(f"target {quote(target)} is not an Amazon ECR registry{reason}") from None
     return registry._replace(name=alias)
 
 
 def _alias_error(value: str, reason: str, where: str = "") -> RegistryError:
     return RegistryError(
-        f"{_quote(value)}{where} is not a valid registry alias ({reason}); "
+        f"{quote(value)}{where} is not a valid registry alias ({reason}); "
         f"expected NAME=ECRHOST such as 127.0.0.1:5000={EXAMPLE_HOST}"
     )
 
@@ -425,7 +426,7 @@ def parse_registry(value: str) -> Registry:
 def parse_aliases(text: str) -> dict[str, Registry]:
     """Parse the nested config value ``ecr2_registry_aliases``: lines of "NAME = ECRHOST"."""
     if not isinstance(text, str):
-        raise RegistryError(f"{_quote(text)} is not a list of NAME = ECRHOST registry aliases")
+        raise RegistryError(f"{quote(text)} is not a list of NAME = ECRHOST registry aliases")
     aliases: dict[str, Registry] = {}
     for line in text.splitlines():
         entry = line.strip()

@@ -35,7 +35,7 @@ and nothing imported at load time beyond our own core modules (no re, json or ty
 
 from __future__ import annotations
 
-from .registry import EXAMPLE_HOST, Registry, RegistryError, parse_registry
+from .registry import EXAMPLE_HOST, Registry, RegistryError, parse_registry, quote
 
 # typing.TYPE_CHECKING without importing typing (the credential helper's hit path does without).
 TYPE_CHECKING = False
@@ -46,18 +46,11 @@ __all__ = ["SETTING", "parse_registry_profiles", "profile_for"]
 
 SETTING = "ecr2_registry_profiles"
 
-_MAX_QUOTED = 200
-
-
-def _quote(value: object) -> str:
-    # repr() escapes newlines and other control characters, keeping messages on one line.
-    text = repr(value)
-    return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 3] + "..."
 
 
 def _line_error(line: str, reason: str) -> RegistryError:
     return RegistryError(
-        f"{_quote(line)} in {SETTING} is not a valid registry mapping ({reason}); "
+        f"{quote(line)} in {SETTING} is not a valid registry mapping ({reason}); "
         f"expected ECRHOST = PROFILE such as {EXAMPLE_HOST} = prod")
 
 
@@ -67,7 +60,7 @@ def _as_text(value: object) -> str:
     if hasattr(value, "items"):  # botocore's nested dict
         return "\n".join(f"{host} = {profile}" for host, profile in value.items())
     raise RegistryError(f"{SETTING} must hold lines of the form ECRHOST = PROFILE, "
-                        f"not {_quote(value)}")
+                        f"not {quote(value)}")
 
 
 def parse_registry_profiles(value: object, profiles: Container[str]) -> dict[str, str]:
@@ -91,13 +84,13 @@ def parse_registry_profiles(value: object, profiles: Container[str]) -> dict[str
         try:
             registry = parse_registry(host)
         except RegistryError:
-            raise _line_error(entry, f"{_quote(host)} is not an Amazon ECR registry host; "
+            raise _line_error(entry, f"{quote(host)} is not an Amazon ECR registry host; "
                                      "aliases cannot be mapped, map their ECR host") from None
         if registry.ecr_host in mapping:
             raise _line_error(entry, f"{registry.ecr_host} is already mapped")
         if profile not in profiles:
             raise RegistryError(
-                f"{_quote(entry)} in {SETTING} names profile {_quote(profile)}, which does "
+                f"{quote(entry)} in {SETTING} names profile {quote(profile)}, which does "
                 "not exist in the AWS config or credentials file")
         mapping[registry.ecr_host] = profile
     return mapping
