@@ -88,6 +88,7 @@ _USAGE = (
 _TRUE = ("1", "true", "yes", "on")
 # How AWS CLI v2 (2025 and later) starts an error line; v1 and older v2 print the message alone.
 _V2_ERROR_PREFIX = "aws: [ERROR]: "
+_V2_CLI_ERROR = "An error occurred ("
 _SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_ECR_PUBLIC"}
 _SERVICE_CONFIG_KEY = {"ecr": "ecr", "ecr-public": "ecr_public"}
 
@@ -363,8 +364,9 @@ class _Helper:
                 f"the AWS CLI at {cli} does not load the ecr2 plugin{detail}; run "
                 "'awscli-ecr-login-ext install' (see its --help) for that CLI")
         if done.returncode != 0:
-            line = lines[-1] if lines else f"'aws {' '.join(args[:2])}' exited {done.returncode}"
-            raise HelperError(line.removeprefix(_V2_ERROR_PREFIX))
+            if not lines:
+                raise HelperError(f"'aws {' '.join(args[:2])}' exited {done.returncode}")
+            raise HelperError(_cli_message(lines[-1]))
         self.warnings.extend(lines)
         return done.stdout.decode("utf-8")
 
@@ -419,6 +421,18 @@ class _Helper:
         del wanted["identity_label"]  # informational only, like in the cache itself
         return cache.remove(
             lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
+
+
+def _cli_message(line):
+    """The message of the AWS CLI's error line, without what v2 (2025 and later) wraps around
+    an error of the CLI itself: "aws: [ERROR]: An error occurred (Configuration): MESSAGE".
+    A service error keeps its own "An error occurred (CODE) when calling ...": that is the
+    message."""
+    line = line.removeprefix(_V2_ERROR_PREFIX)
+    kind, sep, message = line.partition("): ")
+    if sep and kind.startswith(_V2_CLI_ERROR) and " " not in kind[len(_V2_CLI_ERROR):]:
+        return message
+    return line
 
 
 # -- protocol ----------------------------------------------------------------------------

@@ -238,7 +238,7 @@ def test_mfa_profile_prompts_on_a_tty_and_the_helper_serves_what_it_cached(world
 def test_helper_without_a_cached_token_tells_how_to_enter_the_mfa_code(world, cli, pipx_helper):
     result = world.run_helper(MFA, cli, helper=pipx_helper)
     assert_one_line_helper_error(result)
-    assert "needs an MFA code" in result.stderr
+    assert result.stderr.startswith("docker-credential-ecr2: profile 'mfa' needs an MFA code; ")
     assert "aws ecr2 get-login-password --cache --profile mfa" in result.stderr
     assert world.ecr_requests() == 0 and world.endpoints.sts.calls == []
 
