@@ -452,6 +452,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     """The same safety net in the CLI commands' token source, with a real v1 session."""
     import argparse
     import logging
+    import threading
 
     from awscli_ecr_login_ext import credential_sources
     from awscli_ecr_login_ext.selection import TokenRequest
@@ -464,7 +465,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.commands.options import token_source
+    from awscli_ecr_login_ext.commands.options import token_cache, token_source
 
     right = credential_sources.Chain.resolve
 
@@ -476,13 +477,18 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
                                         profile=None)
     request = TokenRequest.default_for_region("eu-west-1")
     monkeypatch.setattr(credential_sources.Chain, "resolve", mistaken)
-    source = token_source(botocore.session.Session(), parsed_args, parsed_globals, [])
+    def source_for(session):
+        return token_source(session, "default", parsed_globals,
+                            token_cache(session, parsed_args), threading.Lock(), [],
+                            for_helper=False)
+
+    source = source_for(botocore.session.Session())
     with caplog.at_level(logging.DEBUG, logger="awscli.ecr2"):
         assert source.token_for(request).token
     assert "not storing the token: botocore signed with shared-credentials-file" in caplog.text
     assert TokenCache(environ=aws_home.env).entries() == []
     monkeypatch.setattr(credential_sources.Chain, "resolve", right)
-    source = token_source(botocore.session.Session(), parsed_args, parsed_globals, [])
+    source = source_for(botocore.session.Session())
     source.token_for(request)
     assert cached_labels(aws_home.env) == ["profile:default"]
     assert len(fake_ecr.requests) == 2
