@@ -69,6 +69,11 @@ if TYPE_CHECKING:
     from .selection import TokenRequest
 
 VARIANTS = ("standard", "fips", "dualstack", "fips-dualstack")
+# The lock files beside an entry: the fetching process's, and the one credential helpers take
+# while their `aws` child fetches (and takes the other).
+ENTRY_LOCK = "lock"
+HELPER_LOCK = "helper-lock"
+LOCKS = (ENTRY_LOCK, HELPER_LOCK)
 MIN_TTL_FLOOR = 15 * 60.0  # seconds an entry must have left to be served or stored
 FORMAT_VERSION = 1
 
@@ -288,7 +293,7 @@ class TokenCache:
 
     def fetch(
         self, key: CacheKey, fetcher: Callable[[], CachedToken], *, wait: float = 30.0,
-        store: bool = True, lock: str = "lock",
+        store: bool = True, lock: str = ENTRY_LOCK,
     ) -> tuple[CachedToken, bool]:
         """(token, True) from the cache, else (fetcher(), False) -- at most one process calls
         the fetcher for a key at a time; others wait up to ``wait`` seconds and reuse its
@@ -340,10 +345,11 @@ class TokenCache:
                 self._debug(f"token cache: could not remove {path}: {_oserror(e)}")
                 continue
             removed += 1
-            try:
-                os.unlink(path + ".lock")
-            except OSError:
-                pass
+            for lock in LOCKS:
+                try:
+                    os.unlink(f"{path}.{lock}")
+                except OSError:
+                    pass
         return removed
 
     # -- directory ------------------------------------------------------------------------

@@ -290,6 +290,7 @@ class _Helper:
         if registry is None:
             return None
         from .authtoken import decode_token
+        from .cache import HELPER_LOCK
 
         cache = self.cache()
         if cache is None:
@@ -300,7 +301,7 @@ class _Helper:
             # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
             key = self.key(registry)
             token = cache.fetch(key, lambda: self._fetch(registry), wait=LOCK_WAIT_SECONDS,
-                                store=False, lock="helper-lock")[0]
+                                store=False, lock=HELPER_LOCK)[0]
         return decode_token(token.token)
 
     def _fetch(self, registry):
@@ -482,8 +483,6 @@ def _error_text(error):
         return str(error)
     text = str(error)
     name = type(error).__name__
-    if "botocore" in (type(error).__module__ or ""):
-        return text or name  # botocore's messages are complete sentences
     return f"{name}: {text}" if text else name
 
 

@@ -277,9 +277,14 @@ def test_list_skips_expired_entries(env, fake_ecr):
 def test_erase_drops_the_cached_token(env, fake_ecr):
     run(env, "get", PRIVATE)
     run(env, "get", PUBLIC)
+    cache_dir = Path(env["HOME"]) / ".aws" / "ecr2" / "cache"
+    locks = sorted(p.name.split(".", 1)[1] for p in cache_dir.glob("*.json.*lock"))
+    assert locks == ["json.helper-lock", "json.helper-lock", "json.lock", "json.lock"]
     result = run(env, "erase", ALIAS + "\n")  # the alias names the same key
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert json.loads(run(env, "list").stdout) == {PUBLIC: "AWS"}
+    # the entry's lock files go with it: the aws child's and the helpers'
+    assert len(list(cache_dir.glob("*.json"))) == len(list(cache_dir.glob("*.json.*lock"))) / 2
     run(env, "get", PRIVATE)
     assert [r.target for r in fake_ecr.requests] == ["ecr", "ecr-public", "ecr"]
     # nothing cached, or not ours: still fine
