@@ -533,10 +533,3 @@ def chain_from_files(environ: Mapping[str, str], profile: str | None = None, *,
     profiles, sso_sessions, keys = profile_maps(environ)
     return Chain(environ, profiles, sso_sessions, keys, explicit=bool(profile),
                  login=login), name
-
-
-def identity_from_files(environ: Mapping[str, str], profile: str | None = None, *,
-                        major: Callable[[], int], login: Callable[[], bool]) -> Identity:
-    """The cache Identity of the source ``chain_from_files`` predicts."""
-    chain, name = chain_from_files(environ, profile, major=major, login=login)
-    return chain.resolve(name).identity

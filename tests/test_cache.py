@@ -652,8 +652,9 @@ def test_core_imports_stay_light(tmp_path):
         """
         import sys, time
         from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-        from awscli_ecr_login_ext.credential_sources import identity_from_files
-        ident = identity_from_files({"HOME": sys.argv[1]}, major=int, login=bool)
+        from awscli_ecr_login_ext.credential_sources import chain_from_files
+        chain, name = chain_from_files({"HOME": sys.argv[1]}, major=int, login=bool)
+        ident = chain.resolve(name).identity
         key = CacheKey("aws", "eu-west-1", "standard", False, ident)
         cache = TokenCache(sys.argv[1] + "/cache")
         now = time.time()
