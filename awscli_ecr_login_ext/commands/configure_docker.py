@@ -9,15 +9,15 @@ from typing import Any, ClassVar
 
 from ..atomic import write_atomically
 from ..aws_config import ConfigSection, config_path, read_config
-from ..awscli_compat import CLI_MAJOR, configuration_error, usage_error
+from ..awscli_compat import CLI_MAJOR, usage_error
 from ..credential_sources import profile_from_environment
 from ..docker_config import HELPER, containers_auth_path, docker_config_path, edit_config_file
 from ..errors import Ecr2Error
 from ..registry import Registry, RegistryError, parse_registry
-from ..registry_profiles import SETTING, parse_registry_profiles
+from ..registry_profiles import SETTING
 from ..selection import aliases_from_config
 from .base import Ecr2BasicCommand, doc_file
-from .options import SELECTOR_ARGS, selected_registries
+from .options import SELECTOR_ARGS, registry_profiles, selected_registries
 
 _SELECTORS = [arg for arg in SELECTOR_ARGS if arg["name"] in ("registry", "registry-ids", "public")]
 
@@ -100,11 +100,7 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
         """(path, section, new text, changes) of mapping ``registries`` to --profile in
         ``home``'s section; the existing mapping must be valid."""
         profile = self._session.get_config_variable("profile")
-        known = self._session.available_profiles
-        try:
-            parse_registry_profiles(config.get(SETTING), known)
-        except RegistryError as error:
-            raise configuration_error(str(error)) from None
+        registry_profiles(self._session, config)  # the existing mapping must be valid
         path = str(config_path())
         section_name = home if home == "default" else f"profile {home}"
         section = ConfigSection(read_config(config_path()), section_name)

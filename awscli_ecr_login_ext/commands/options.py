@@ -135,12 +135,13 @@ def token_cache(session: Any, parsed_args: Any) -> TokenCache | None:
     return TokenCache(min_ttl=min_ttl, debug=logging.getLogger("awscli.ecr2").debug)
 
 
-def registry_profiles(session: Any) -> dict[str, str]:
-    """The active profile's ``ecr2_registry_profiles``: {ECRHOST: PROFILE}; a bad line is the
-    CLI's configuration error."""
+def registry_profiles(session: Any, config: Any = None) -> dict[str, str]:
+    """``ecr2_registry_profiles`` of ``config`` (a profile's settings), else of the active
+    profile: {ECRHOST: PROFILE}; a bad line is the CLI's configuration error."""
+    if config is None:
+        config = session.get_scoped_config()
     try:
-        return parse_registry_profiles(session.get_scoped_config().get(SETTING),
-                                       session.available_profiles)
+        return parse_registry_profiles(config.get(SETTING), session.available_profiles)
     except RegistryError as error:
         raise configuration_error(str(error)) from None
 
