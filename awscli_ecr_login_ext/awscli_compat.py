@@ -85,14 +85,29 @@ def configured_endpoint_url(session: Any, service: str) -> str | None:
         client_name=service).provide()
 
 
+NO_SIGN_REQUEST_MESSAGE = ("--no-sign-request cannot be used with ecr2: ECR issues an "
+                           "authorization token only to a caller with AWS credentials.")
+
+
 def require_signing(parsed_globals: Any) -> None:
-    # Ecr2Error (exit 255 in both majors), the code the stock command exits
-    # with for --no-sign-request, where it fails on the unsigned reply.
+    """Refuse ``--no-sign-request`` before any request is made.
+
+    Real ECR answers an unsigned request with the service error
+    MissingAuthenticationTokenException, so the stock command exits with each CLI's code for a
+    service error (254 on v2, 255 on v1). We raise botocore's own ``ClientError`` with that
+    code (its message replaced by our one line), and the CLI's error handler gives it the
+    same exit code, and its ``cli_error_format`` the same Code.
+    """
     if getattr(parsed_globals, "sign_request", True) is False:
-        raise Ecr2Error(
-            "--no-sign-request cannot be used with ecr2: ECR issues an authorization "
-            "token only to a caller with AWS credentials."
-        )
+        from botocore.exceptions import ClientError
+
+        class UnsignedRequestRefused(ClientError):
+            MSG_TEMPLATE = "{error_message}"
+
+        raise UnsignedRequestRefused(
+            {"Error": {"Code": "MissingAuthenticationTokenException",
+                       "Message": NO_SIGN_REQUEST_MESSAGE}},
+            "GetAuthorizationToken")
 
 
 class _SecretFilter(logging.Filter):

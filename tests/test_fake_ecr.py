@@ -465,6 +465,23 @@ def test_sigv4_scope_is_parsed(ecr: FakeEcr) -> None:
     assert (req.signing_region, req.signing_service) == ("ap-south-1", "ecr")
 
 
+def test_refuse_unsigned_answers_as_real_ecr(ecr: FakeEcr) -> None:
+    ecr.refuse_unsigned = True
+    ecr.set_fault("http503", count=1)
+    status, headers, body = _post(ecr)
+    assert status == 400 and headers["content-type"] == JSON_11
+    assert json.loads(body) == {"__type": "MissingAuthenticationTokenException",
+                                "message": "Missing Authentication Token"}
+    assert headers["x-amzn-errortype"].startswith("MissingAuthenticationTokenException:")
+    [req] = ecr.requests
+    assert not req.authorized and req.fault is None
+    # A signed request is answered as before; the fault was left for it.
+    status, _, _ = _post(ecr, headers={"Authorization": SIGV4})
+    assert status == 503
+    status, _, body = _post(ecr, headers={"Authorization": SIGV4})
+    assert status == 200 and json.loads(body)["authorizationData"]
+
+
 def test_constructor_options_and_overrides(ecr: FakeEcr) -> None:
     with FakeEcr(password="pw", lifetime=60, account="210987654321") as other:
         _, _, body = _post(other)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import MOTO_PASSWORD, Cli, free_port
+from tests.conftest import MOTO_PASSWORD, Cli, error_line, free_port
 
 # Global options of the seed's synopsis. Options one major does not know fail
 # the same way for both commands, which the comparison checks too.
@@ -31,6 +31,9 @@ GLOBAL_OPTION_CASES = {
     "cli-auto-prompt-off": ["--no-cli-auto-prompt"],
     "version-flag-last": ["--endpoint-url", "not-a-url"],
 }
+
+NO_SIGN_REQUEST_MESSAGE = ("--no-sign-request cannot be used with ecr2: ECR issues an "
+                           "authorization token only to a caller with AWS credentials.")
 
 PROFILES = """[default]
 region = eu-west-1
@@ -69,11 +72,26 @@ def test_global_options_match_the_stock_command(aws_home, cli, moto_endpoint, ca
         assert ours.stderr.strip() == stock.stderr.strip()
 
 
-def test_no_sign_request_is_refused_clearly(aws_home, cli, moto_endpoint):
-    stock, ours = run_both(aws_home, cli, moto_endpoint, ["--no-sign-request"])
-    assert_same(stock, ours)
-    assert ours.returncode == 255
-    assert "--no-sign-request cannot be used with ecr2" in ours.stderr
+def test_no_sign_request_is_refused_clearly(aws_home, cli):
+    """--no-sign-request: one line naming it, no request, and the stock command's exit code
+    against an ECR that answers an unsigned request as real ECR does (400
+    MissingAuthenticationTokenException, a service error: 254 on v2, 255 on v1), not as
+    whatever a fake server happens to do with it."""
+    from tests.servers.fake_ecr import FakeEcr
+
+    with FakeEcr(refuse_unsigned=True) as ecr:
+        stock = aws_home.run(cli, "ecr", "get-login-password", "--endpoint-url", ecr.url,
+                             "--no-sign-request")
+        [unsigned] = ecr.requests
+        assert not unsigned.authorized and unsigned.operation == "GetAuthorizationToken"
+        assert stock.returncode == (254 if cli.major >= 2 else 255), stock.stderr
+        assert "MissingAuthenticationTokenException" in stock.stderr
+        ecr.reset()
+        ours = aws_home.run(cli, "ecr2", "get-login-password", "--endpoint-url", ecr.url,
+                            "--no-sign-request")
+        assert ecr.requests == []
+    assert (ours.returncode, ours.stdout) == (stock.returncode, ""), ours.stderr
+    assert ours.stderr.strip() == error_line(cli, NO_SIGN_REQUEST_MESSAGE)
     assert "Traceback" not in ours.stderr
 
 

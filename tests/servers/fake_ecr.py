@@ -54,7 +54,10 @@ Errors carry ``__type``/``message`` in the body and an ``x-amzn-ErrorType`` head
 
 Signatures are parsed but never verified: ``authorized`` only means the request
 carried a well-formed SigV4 ``Authorization`` header. Unsigned requests are
-recorded and answered like signed ones.
+recorded and answered like signed ones, unless ``FakeEcr(refuse_unsigned=True)``
+(or ``ecr.refuse_unsigned = True``): then, as real ECR does, an unsigned request is
+recorded and answered ``400 MissingAuthenticationTokenException`` "Missing
+Authentication Token" (before any fault, which it leaves for the next request).
 """
 
 from __future__ import annotations
@@ -354,7 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             body, body_ok = {}, False
         auth = _parse_sigv4(self.headers.get("Authorization"))
-        fault, delay = owner._take_fault()
+        refused = owner.refuse_unsigned and auth is None
+        fault, delay = (None, 0.0) if refused else owner._take_fault()
         record = RecordedRequest(
             target=service,
             operation=operation,
@@ -378,6 +382,10 @@ class _Handler(BaseHTTPRequestHandler):
             record.principal = owner._principal_of(record.access_key_id)
         owner._record(record)
 
+        if refused:  # real ECR's answer to a request without a signature
+            self._send_aws_error(400, "MissingAuthenticationTokenException",
+                                 "Missing Authentication Token", request_id)
+            return
         if delay > 0 and owner._stopping.wait(delay):
             self.close_connection = True  # stop() interrupted the sleep: just hang up
             return
@@ -484,8 +492,10 @@ class FakeEcr:
         lifetime: float = 12 * 3600,
         account: str = DEFAULT_ACCOUNT,
         principals: PrincipalLookup | None = None,
+        refuse_unsigned: bool = False,
     ) -> None:
         self.password = password
+        self.refuse_unsigned = refuse_unsigned  # answer unsigned requests as real ECR does
         self.principals = principals
         self.forwarded: list[tuple[str, Any]] = []  # (tunnel host, Call) sent to a route
         self._routes: list[tuple[re.Pattern, str]] = []
