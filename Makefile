@@ -1,7 +1,24 @@
 # Editable installs use compat mode (a plain path entry): the default mode's import
 # hook costs every Python start in the venv ~20 ms, which the benchmarks would charge us.
 # Two commands do all set-up on a fresh clone: `make demo` and `make test`.
+# Everything they install from PyPI comes from the hashed locks in requirements/ (`make lock`
+# refreshes them; CONTRIBUTING.md says how), installed with --require-hashes by pip alone.
 PYTHON ?= python3
+REQS := requirements
+# The locks of make test's venvs are for LOCK_PYTHON (scripts/lock.py), PYTHON's version.
+LOCK_PY := py3.11
+LOCK_DEV := $(REQS)/dev-$(LOCK_PY).txt
+LOCK_V145 := $(REQS)/v145-$(LOCK_PY).txt
+LOCK_RELEASE := $(REQS)/release-$(LOCK_PY).txt
+LOCK_DIST := $(REQS)/dist-$(LOCK_PY).txt
+LOCK_PIPX := $(REQS)/pipx-$(LOCK_PY).txt
+LOCK_WHEELHOUSE := $(REQS)/wheelhouse-$(LOCK_PY).txt
+LOCK_TOOLS := $(REQS)/lock-tools-$(LOCK_PY).txt
+PIP_QUIET := -q --disable-pip-version-check
+# A lock, exactly: the venv is made anew, then pip installs the lock's files after checking
+# their hashes. The project itself (not on PyPI, so not in a lock) comes after, --no-deps,
+# built with the lock's setuptools (--no-build-isolation: nothing unlocked is fetched).
+HASHED := install $(PIP_QUIET) --require-hashes -r
 VENV := .venv
 VENV_V145 := .venv-v145
 STAMP := $(VENV)/.installed
@@ -22,8 +39,8 @@ EXE_PYTHON ?= $(PYENV_ROOT)/versions/3.13.0/bin/python3.13
 AWS_EXE := .aws-cli-exe
 STAMP_EXE := $(AWS_EXE)/.installed
 PACKAGE_FILES := $(shell find awscli_ecr_login_ext scripts -type f -not -path '*/__pycache__/*')
-# The release artifacts (make dist) and what the suite installs them with, offline: pipx's
-# newest release in .venv-pipx, and .wheelhouse, the wheels of the AWS CLI v1 releases of
+# The release artifacts (make dist) and what the suite installs them with, offline: PyPI's
+# pipx in .venv-pipx, and .wheelhouse, the wheels of the AWS CLI v1 releases of
 # .venv and .venv-v145, of the setuptools that pyproject.toml's build-system allows, and of
 # pip and wheel (pipx upgrades them in its shared venv).
 VENV_DIST := .venv-dist
@@ -40,7 +57,8 @@ STAMP_WHEELHOUSE := $(WHEELHOUSE)/.downloaded
 DEBIAN_PACKAGES := awscli groff docker-registry skopeo podman buildah apache2-utils \
 	amazon-ecr-credential-helper hyperfine pipx python3-pip
 
-.PHONY: all deps system-deps venv venv-v2 aws-cli-exe dist install-kinds test demo lint bench pythons clean
+.PHONY: all deps system-deps venv venv-v2 aws-cli-exe dist install-kinds test demo lint bench pythons clean \
+	lock lock-check deps-newest
 
 all: test
 
@@ -60,25 +78,30 @@ system-deps:
 venv: $(STAMP) $(STAMP_V145) $(STAMP_RELEASE)
 
 # AWS CLI v1 newest (1.46+, botocore vendored inside awscli) in .venv ...
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK_DEV)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
+	$(VENV)/bin/pip $(HASHED) $(LOCK_DEV)
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation -e . --config-settings editable_mode=compat
 	touch $@
 
 # ... and the 1.45 line (separate botocore package) in .venv-v145.
-$(STAMP_V145): pyproject.toml
+$(STAMP_V145): pyproject.toml $(LOCK_V145)
+	rm -rf $(VENV_V145)
 	$(PYTHON) -m venv $(VENV_V145)
-	$(VENV_V145)/bin/pip install -q --disable-pip-version-check -e . 'awscli>=1.45,<1.46' --config-settings editable_mode=compat
+	$(VENV_V145)/bin/pip $(HASHED) $(LOCK_V145)
+	$(VENV_V145)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation -e . --config-settings editable_mode=compat
 	touch $@
 
 # ... and a regular (not editable) install, as users get it, in .venv-release: the tests of
 # the credential helper's launcher and the benchmarks run its docker-credential-ecr2. pip
 # builds in ./build, where setuptools never deletes files: start from an empty one.
-$(STAMP_RELEASE): pyproject.toml $(PACKAGE_FILES)
+$(STAMP_RELEASE): pyproject.toml $(PACKAGE_FILES) $(LOCK_RELEASE)
+	rm -rf $(VENV_RELEASE)
 	$(PYTHON) -m venv $(VENV_RELEASE)
-	$(VENV_RELEASE)/bin/pip install -q --disable-pip-version-check 'awscli>=1.46'
+	$(VENV_RELEASE)/bin/pip $(HASHED) $(LOCK_RELEASE)
 	rm -rf build
-	$(VENV_RELEASE)/bin/pip install -q --disable-pip-version-check --no-deps --force-reinstall .
+	$(VENV_RELEASE)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation --force-reinstall .
 	rm -rf build
 	touch $@
 
@@ -89,12 +112,16 @@ venv-v2:
 	elif [ "$$CI" = true ]; then echo "$(V2_TARBALL) is missing: cannot build AWS CLI v2 2.36.7" >&2; exit 1; \
 	else echo "$(V2_TARBALL) not found: AWS CLI v2 2.36.7 is not built, its tests will skip"; fi
 
+# Its dependencies and its build backend (flit_core) come from the tarball's own hashed locks,
+# the ones its installer uses (--with-download-deps), as the frozen build below does.
 $(STAMP_V2): $(V2_TARBALL)
 	rm -rf $(VENV_V2) build-v2
 	mkdir -p build-v2
 	tar -xJf $(V2_TARBALL) -C build-v2
 	$(PYTHON) -m venv $(VENV_V2)
-	$(VENV_V2)/bin/pip install -q --disable-pip-version-check ./build-v2
+	$(VENV_V2)/bin/pip $(HASHED) build-v2/requirements/download-deps/bootstrap-lock.txt \
+		-r build-v2/requirements/download-deps/system-sandbox-lock.txt
+	$(VENV_V2)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation ./build-v2
 	rm -rf build-v2
 	touch $@
 
@@ -128,46 +155,74 @@ $(DIST_STAMP): $(STAMP_DIST) pyproject.toml MANIFEST.in README.md LICENSE CHANGE
 	$(VENV_DIST)/bin/python scripts/dist.py
 	touch $@
 
-$(STAMP_DIST):
+$(STAMP_DIST): $(LOCK_DIST)
+	rm -rf $(VENV_DIST)
 	$(PYTHON) -m venv $(VENV_DIST)
-	$(VENV_DIST)/bin/pip install -q --disable-pip-version-check 'build>=1.2.1' 'twine>=6.1'
+	$(VENV_DIST)/bin/pip $(HASHED) $(LOCK_DIST)
 	touch $@
 
 install-kinds: $(STAMP_PIPX) $(STAMP_WHEELHOUSE)
 
-$(STAMP_PIPX):
+$(STAMP_PIPX): $(LOCK_PIPX)
+	rm -rf $(VENV_PIPX)
 	$(PYTHON) -m venv $(VENV_PIPX)
-	$(VENV_PIPX)/bin/pip install -q --disable-pip-version-check pipx
+	$(VENV_PIPX)/bin/pip $(HASHED) $(LOCK_PIPX)
 	touch $@
 
-$(STAMP_WHEELHOUSE): $(STAMP) $(STAMP_V145) pyproject.toml
+# The wheelhouse is the files of three locks, hash-checked: the release lock (the awscli of
+# .venv), the v145 lock and the wheelhouse lock (setuptools, pip, wheel).
+$(STAMP_WHEELHOUSE): $(LOCK_RELEASE) $(LOCK_V145) $(LOCK_WHEELHOUSE)
 	rm -rf $(WHEELHOUSE)
-	for venv in $(VENV) $(VENV_V145); do \
-		$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) \
-			"awscli==$$($$venv/bin/python -c 'import awscli; print(awscli.__version__)')" || exit 1; \
+	for lock in $^; do \
+		$(PYTHON) -m pip download $(PIP_QUIET) --require-hashes -d $(WHEELHOUSE) -r $$lock || exit 1; \
 	done
-	$(VENV)/bin/pip download -q --disable-pip-version-check -d $(WHEELHOUSE) pip wheel \
-		$$($(VENV)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')
 	touch $@
 
-test: deps $(DIST_STAMP) install-kinds
+test: lock-check deps $(DIST_STAMP) install-kinds
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
-demo: deps
+demo: lock-check deps
 	$(VENV)/bin/python -m demo
 
-lint: venv
+lint: lock-check venv
 	$(VENV)/bin/ruff check .
 
-bench: deps
+bench: lock-check deps
 	$(VENV)/bin/python -m bench
 
+# Each lock against pyproject.toml's declared ranges and its own input (scripts/check_lock.py):
+# under CI=true a mismatch fails with one line; elsewhere it warns.
+lock-check:
+	@$(PYTHON) scripts/check_lock.py
+
+# Refresh every lock in requirements/ to the newest releases their inputs allow (uv, itself
+# installed from a hashed lock into .venv-lock). LOCK_ARGS=--keep keeps the pins still allowed
+# (after an edit of an input); LOCK_ARGS='--upgrade moto' moves only moto.
+STAMP_LOCK_TOOLS := .venv-lock/.installed
+$(STAMP_LOCK_TOOLS): $(LOCK_TOOLS)
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip $(HASHED) $(LOCK_TOOLS)
+	touch $@
+
+lock: $(STAMP_LOCK_TOOLS)
+	.venv-lock/bin/python scripts/lock.py $(LOCK_ARGS)
+	@$(PYTHON) scripts/check_lock.py
+
+# The suite against the newest releases (not part of make test): the locks compiled afresh
+# into .venv-newest-locks, .venv-newest and .venv-newest-v145 built from them (the v1 CLIs of
+# the run, ECR2_TEST_VENV), then a report: each package that moved, the failing tests or a
+# pass line. PYTEST_ARGS narrows the run.
+deps-newest: $(STAMP_LOCK_TOOLS) deps $(DIST_STAMP) install-kinds
+	PYTHON=$(PYTHON) .venv-lock/bin/python scripts/deps_newest.py $(PYTEST_ARGS)
+
 # Every Python 3.9+ on this machine (pyenv's and Debian's), each in .venv-pythons/<version>
-# with the newest AWS CLI v1 for it: imports, a real get-login-password, a helper cache hit
+# with the AWS CLI v1 its lock pins (requirements/pythons-py<X.Y>.txt): imports, a real
+# get-login-password, a helper cache hit
 # and the core unit tests. Not part of `make test`: a few minutes, more on a cold start.
 pythons: venv
 	$(VENV)/bin/python scripts/check_pythons.py
 
 clean:
 	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) $(VENV_V2) $(AWS_EXE) .venv-pythons build build-v2 build-exe .pytest_cache .ruff_cache .hypothesis \
-		$(VENV_DIST) $(VENV_PIPX) $(WHEELHOUSE) dist
+		$(VENV_DIST) $(VENV_PIPX) $(WHEELHOUSE) dist .venv-lock .venv-newest .venv-newest-v145 .venv-newest-locks

@@ -4,8 +4,10 @@ For each interpreter (``PYTHONS="/path/to/python ..."``, else every pyenv versio
 Debian's ``/usr/bin/python3``, those of 3.9 and newer), in ``.venv-pythons/<version>``
 (rebuilt when pyproject.toml changes):
 
-1. a venv with AWS CLI v1 (the newest release pip offers for that Python, as a user gets
-   it: 1.44 on 3.9, 1.46+ on 3.10+) and a regular (not editable) install of this package;
+1. a venv with AWS CLI v1 (the release ``requirements/pythons-py<X.Y>.txt`` pins for that
+   Python, the newest one a user got at the last ``make lock``: 1.44 on 3.9, 1.46+ on 3.10+),
+   installed from that lock with ``--require-hashes``, and a regular (not editable) install of
+   this package, built with the lock's setuptools;
 2. ``compileall`` of the installed package, and an import of every module (but
    ``__main__``, and the v2-only ``v2_completion_index``);
 3. ``awscli-ecr-login-ext install --cli v1`` into a throwaway HOME, then
@@ -89,20 +91,25 @@ def version_of(python: str) -> tuple[int, ...]:
     return tuple(int(part) for part in shown.stdout.split())
 
 
-def build_venv(python: str, label: str) -> Path:
+def build_venv(python: str, label: str, version: tuple[int, ...]) -> Path:
     venv = VENVS / label
     stamp = venv / ".installed"
-    wanted = hashlib.sha256((REPO / "pyproject.toml").read_bytes()
+    lock = REPO / "requirements" / f"pythons-py{version[0]}.{version[1]}.txt"
+    if not lock.exists():
+        raise Failure(f"{lock.relative_to(REPO)} is missing: add {version[0]}.{version[1]} to "
+                      "PYTHONS in scripts/lock.py and run make lock")
+    wanted = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + lock.read_bytes()
                             + python.encode()).hexdigest()
     pip = [venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if not (stamp.exists() and stamp.read_text() == wanted):
         shutil.rmtree(venv, ignore_errors=True)
         run([python, "-m", "venv", venv])
-        run([*pip, "awscli", "pytest", "hypothesis"])  # the newest awscli, as a user gets
+        run([*pip, "--require-hashes", "-r", lock])
     # Always reinstall the package itself: the checkout may have changed. pip builds in
-    # ./build, where setuptools never deletes files, so start from an empty one.
+    # ./build, where setuptools never deletes files, so start from an empty one; with the
+    # lock's setuptools (--no-build-isolation), nothing unlocked is fetched.
     shutil.rmtree(REPO / "build", ignore_errors=True)
-    run([*pip, "--no-deps", "--force-reinstall", "."], cwd=REPO)
+    run([*pip, "--no-deps", "--no-build-isolation", "--force-reinstall", "."], cwd=REPO)
     shutil.rmtree(REPO / "build", ignore_errors=True)
     stamp.write_text(wanted)
     return venv
@@ -182,7 +189,7 @@ def main() -> int:
             label = ".".join(map(str, version)) + ("-debian" if python.startswith("/usr/") else "")
             began = time.monotonic()
             try:
-                venv = build_venv(python, label)
+                venv = build_venv(python, label, version)
                 result = "ok: " + check(venv, moto_url)
             except (Failure, subprocess.TimeoutExpired, KeyError, ValueError) as error:
                 result = f"FAILED: {error}"

@@ -3,8 +3,9 @@
 1. A clean tree: the working tree's files but those git ignores, copied into a temporary
    directory, so nothing ignored (venvs, ``build/``, a stale ``*.egg-info`` whose SOURCES.txt
    setuptools would reuse) reaches an artifact. On a fresh clone: the files git tracks.
-2. ``python -m build`` there: the sdist, then the wheel built from that sdist, each in an
-   isolated environment with the setuptools that ``build-system.requires`` allows. A
+2. ``python -m build --no-isolation`` there: the sdist, then the wheel built from that sdist,
+   with this venv's setuptools (from ``requirements/dist-py3.11.txt``, hash-checked; ``build``
+   checks it against ``build-system.requires``). A
    deprecation warning anywhere in the build log fails the build: setuptools announces the
    changes that will one day stop it building this project that way.
 3. ``python -m build --wheel`` from the clean tree itself: its wheel must hold exactly the
@@ -82,7 +83,9 @@ def package_version() -> str:
 
 
 def build(tree: Path, outdir: Path, *flags: str) -> None:
-    log = run([sys.executable, "-m", "build", "--outdir", outdir, *flags, tree])
+    # Without isolation: the setuptools is this venv's, from the hashed lock (an isolated build
+    # would fetch an unpinned one); build still checks it against build-system.requires.
+    log = run([sys.executable, "-m", "build", "--no-isolation", "--outdir", outdir, *flags, tree])
     warned = [line for line in log.splitlines() if WARNING.search(line)]
     if warned:
         raise Failure("the build warned of a deprecation:\n  " + "\n  ".join(warned))

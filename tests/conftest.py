@@ -97,9 +97,15 @@ class Cli:
         return self.label
 
 
+# The venvs of the two v1 CLIs: .venv and .venv-v145, from the locks. `make deps-newest` sets
+# ECR2_TEST_VENV=.venv-newest: the same tests on .venv-newest and .venv-newest-v145, built from
+# the newest releases.
+V1_VENV = REPO / os.environ.get("ECR2_TEST_VENV", ".venv")
+V145_VENV = V1_VENV.with_name(V1_VENV.name + "-v145")
+
 CLIS = [
-    Cli("v1", REPO / ".venv" / "bin" / "aws", 1, REPO / ".venv" / "bin" / "python"),
-    Cli("v1.45", REPO / ".venv-v145" / "bin" / "aws", 1, REPO / ".venv-v145" / "bin" / "python"),
+    Cli("v1", V1_VENV / "bin" / "aws", 1, V1_VENV / "bin" / "python"),
+    Cli("v1.45", V145_VENV / "bin" / "aws", 1, V145_VENV / "bin" / "python"),
     Cli("v2.9", Path("/usr/bin/aws"), 2, Path("/usr/bin/python3"), configured_endpoints=False),
     # v2 2.36.7 from the shared source tarball (make venv-v2): what the official installer runs.
     Cli("v2.36", REPO / ".venv-v2" / "bin" / "aws", 2, REPO / ".venv-v2" / "bin" / "python",
@@ -306,7 +312,7 @@ def install_cache(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session", params=["debian", "pypi"], ids=lambda kind: f"pipx-{kind}")
 def pipx_installed(request: pytest.FixtureRequest, install_cache):
-    """The built wheel installed by pipx, Debian's (1.1.0) or PyPI's newest: an
+    """The built wheel installed by pipx, Debian's (1.1.0) or PyPI's (the locked release): an
     ``Installed`` (bin_dir with awscli-ecr-login-ext and docker-credential-ecr2, site_packages,
     python). Choose one with ``@pytest.mark.parametrize("pipx_installed", ["debian"],
     indirect=True)``."""

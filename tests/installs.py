@@ -1,16 +1,17 @@
 """The package installed from its built artifacts (``make dist``), the ways users install it.
 
 Every install is offline: pip and pipx see only ``.wheelhouse`` (``PIP_NO_INDEX``, made by
-``make test``: the AWS CLI v1 releases of ``.venv`` and ``.venv-v145``, the setuptools the
-build allows, pip and wheel), and pipx keeps everything (``PIPX_HOME``, ``PIPX_BIN_DIR``,
-``PIPX_MAN_DIR``, ``HOME``) under the ``root`` directory it is given: the real home and the
-repository are never touched, and nothing of the tree is importable from an install.
+``make test`` from the hashed locks: the AWS CLI v1 releases of ``.venv`` and ``.venv-v145``,
+the setuptools the build allows, pip and wheel), and pipx keeps everything (``PIPX_HOME``,
+``PIPX_BIN_DIR``, ``PIPX_MAN_DIR``, ``HOME``) under the ``root`` directory it is given: the
+real home and the repository are never touched, and nothing of the tree is importable from an
+install.
 
 API (each function installs and returns an ``Installed``; ``InstallError`` carries the output
 of a command that failed)::
 
     pipx_install(kind, root)                  # `pipx install WHEEL`, kind "debian" (/usr/bin/pipx,
-                                              # 1.1.0) or "pypi" (.venv-pipx, the newest release)
+                                              # 1.1.0) or "pypi" (.venv-pipx, the locked release)
     pipx_inject(kind, root, awscli_version)   # `pipx install awscli==V`, then
                                               # `pipx inject --include-apps awscli WHEEL`
     venv_install(root, python, *requirements, extras="")

@@ -3,7 +3,7 @@ each kind of install applies to.
 
 Kinds (tests/installs.py makes them, offline, under a session temp directory):
 
-- pipx, Debian's 1.1.0 and PyPI's newest: ``pipx install`` the wheel, beside every AWS CLI v2;
+- pipx, Debian's 1.1.0 and PyPI's (locked): ``pipx install`` the wheel, beside every AWS CLI v2;
 - a plain venv: the wheel with the ``awscli-v1`` extra and the AWS CLI v1 release of each v1
   in the suite; the wheel alone, beside every v2;
 - ``pip install --user`` on a Python that allows it (pyenv's), beside every v2; Debian's Python
