@@ -100,8 +100,10 @@ def compile_lock(lock: Lock, out: Path, *, keep: bool, upgrade: tuple[str, ...] 
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"uv pip compile for {target.name} failed:\n{done.stderr.strip()}")
-    # The locks name their input relative to the repository, wherever they are written.
-    text = target.read_text().replace(str(REPO) + "/", "")
+    # The locks name their input relative to the repository, wherever they are written, and
+    # the scratch constraint by what it holds.
+    text = target.read_text().replace(str(scratch / "setuptools.txt"), "(dev's setuptools)")
+    text = text.replace(str(REPO) + "/", "")
     target.write_text(text)
 
 
