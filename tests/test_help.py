@@ -20,6 +20,10 @@ def rendered(result) -> str:
     (["ecr2", "get-login-password", "help"],
      "get-login-password - Print a password that logs a container client in to Amazon ECR",
      ["--no-sign-request", "--endpoint-url", "docker login --username AWS --password-stdin"]),
+    (["ecr2", "configure-docker", "help"],
+     ("configure-docker - Make docker, podman, buildah, skopeo and helm get ECR credentials "
+      "from docker-credential-ecr2"),
+     ["--helm (boolean)", "$HELM_REGISTRY_CONFIG", "aws ecr2 configure-docker --helm"]),
 ])
 def test_help_renders_with_summary_and_examples(aws_home, cli, words, name_line, expected):
     require(shutil.which("groff") or shutil.which("mandoc"), "groff or mandoc is not installed")

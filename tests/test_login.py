@@ -3,9 +3,10 @@
 The registry (``LocalRegistry``) accepts user AWS with exactly the password the
 local ECR endpoint (``FakeEcr``, 12-hour tokens) issues, so a client that logs
 in with what ``aws ecr2`` handed it can then read the image.  Real docker,
-podman and skopeo run as a throwaway user (``client_env``); helm, oras, crane,
+podman and skopeo run as a throwaway user (``client_env``); oras, crane,
 nerdctl and finch are fake scripts that record their argv, environment and
-stdin.
+stdin, and so is helm where a test must see exactly what each tool received
+(the real helm 3 and 4 log in, push and pull in tests/test_helm.py).
 """
 
 from __future__ import annotations

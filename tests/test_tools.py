@@ -421,10 +421,11 @@ def test_run_login_bad_executable_format(tmp_path: Path) -> None:
 
 
 def test_run_login_timeout(tmp_path: Path) -> None:
-    fake = FakeTool(tmp_path, "helm", mode="sleep")
-    result = run_login(TOOLS["helm"], str(fake.path), HOST, PASSWORD, env={}, timeout=0.5)
+    # tests/test_helm.py stops the real helm the same way.
+    fake = FakeTool(tmp_path, "crane", mode="sleep")
+    result = run_login(TOOLS["crane"], str(fake.path), HOST, PASSWORD, env={}, timeout=0.5)
     assert (result.ok, result.returncode) == (False, 124)
-    assert "helm login did not finish within 0.5 seconds" in result.output
+    assert "crane login did not finish within 0.5 seconds" in result.output
 
 
 @pytest.mark.parametrize("password", ["", "two\nlines", "cr\r"])

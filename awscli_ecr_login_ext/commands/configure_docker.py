@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..atomic import write_atomically
 from ..aws_config import ConfigSection, config_path, read_config
 from ..awscli_compat import CLI_MAJOR, usage_error
 from ..credential_sources import profile_from_environment
-from ..docker_config import HELPER, containers_auth_path, docker_config_path, edit_config_file
+from ..docker_config import (
+    HELPER,
+    containers_auth_path,
+    docker_config_path,
+    helm_registry_config_path,
+    plan_edit,
+    write_edit,
+)
 from ..errors import Ecr2Error
 from ..registry import Registry, RegistryError, parse_registry
 from ..registry_profiles import SETTING
@@ -24,7 +32,8 @@ _SELECTORS = [arg for arg in SELECTOR_ARGS if arg["name"] in ("registry", "regis
 
 class ConfigureDockerCommand(Ecr2BasicCommand):
     NAME = "configure-docker"
-    SUMMARY = "Make docker, podman, buildah and skopeo get ECR credentials from docker-credential-ecr2"
+    SUMMARY = ("Make docker, podman, buildah, skopeo and helm get ECR credentials from "
+               "docker-credential-ecr2")
     DESCRIPTION = doc_file("configure-docker_description.rst")
     EXAMPLES = doc_file("configure-docker_examples.rst")
     ARG_TABLE: ClassVar[list[dict]] = [
@@ -42,6 +51,18 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
                           "skopeo log in to: <code>$REGISTRY_AUTH_FILE</code>, else "
                           "<code>$XDG_RUNTIME_DIR/containers/auth.json</code>, else "
                           "<code>~/.config/containers/auth.json</code>.</p>"),
+        },
+        {
+            "name": "helm", "action": "store_true",
+            "help_text": ("<p>Also edit helm's registry configuration, which helm 3 and 4 "
+                          "read for <code>oci://</code> charts: "
+                          "<code>$HELM_REGISTRY_CONFIG</code>, else "
+                          "<code>$HELM_CONFIG_HOME/registry/config.json</code>, else "
+                          "<code>$XDG_CONFIG_HOME/helm/registry/config.json</code>, else "
+                          "the platform's: <code>~/.config/helm/registry/config.json</code> "
+                          "(Linux), <code>~/Library/Preferences/helm/registry/config.json"
+                          "</code> (macOS), <code>%APPDATA%\\helm\\registry\\config.json"
+                          "</code> (Windows).</p>"),
         },
         {
             "name": "remove-stored-passwords", "action": "store_true",
@@ -65,12 +86,19 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
         hosts = [registry.name for registry in registries]
         paths = [docker_config_path(parsed_args.config)]
         if parsed_args.containers_auth:
-            auth_path = containers_auth_path()
-            if os.path.realpath(auth_path) != os.path.realpath(paths[0]):
-                paths.append(auth_path)
-        edits = [edit_config_file(path, hosts,
-                                  remove_passwords=parsed_args.remove_stored_passwords)
+            paths.append(containers_auth_path())
+        if parsed_args.helm:
+            paths.append(Path(helm_registry_config_path()))
+        unique: dict[str, Path] = {}
+        for path in paths:  # one file named twice (a symlink, a variable) is edited once
+            unique.setdefault(os.path.realpath(path), path)
+        paths = list(unique.values())
+        # Every file is read and checked before any is written: one malformed file, nothing
+        # written.
+        edits = [plan_edit(path, hosts, remove_passwords=parsed_args.remove_stored_passwords)
                  for path in paths]
+        for edit in edits:
+            write_edit(edit)
         out = sys.stdout
         for edit in edits:
             if not edit.changes:

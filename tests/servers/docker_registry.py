@@ -35,6 +35,10 @@ buildah 1.28.2, skopeo 1.9.3 running as root):
 * ``skopeo copy`` as root always writes /var/lib/containers/cache (its
   blob-info cache); login and inspect do not.  push_small_image therefore
   uploads over HTTP by default.
+
+With ``tls=(certificate, key)`` the registry serves HTTPS instead (the certificate names the
+hosts clients address it by: an ECR host reached through ``FakeEcr.splice_tunnel`` and
+127.0.0.1 for this module's own requests, which trust ``ca_file``).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ import os
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import tarfile
 import time
@@ -107,6 +112,8 @@ class LocalRegistry:
         password: str,
         binary: str = REGISTRY_BINARY,
         startup_timeout: float = 20.0,
+        tls: tuple[Path, Path] | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         if not password:
             raise ValueError("password must not be empty")
@@ -115,6 +122,8 @@ class LocalRegistry:
         self.password = password
         self.binary = binary
         self.startup_timeout = startup_timeout
+        self.tls = tls
+        self.ca_file = ca_file
         self.port: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self.pushed_digest: str | None = None
@@ -129,7 +138,16 @@ class LocalRegistry:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
+
+    def _opener(self) -> urllib.request.OpenerDirector:
+        """urllib without proxies; over TLS trusting ca_file."""
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+        if self.tls:
+            context = ssl.create_default_context(
+                cafile=str(self.ca_file) if self.ca_file else None)
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        return urllib.request.build_opener(*handlers)
 
     @property
     def log_path(self) -> Path:
@@ -212,6 +230,8 @@ class LocalRegistry:
                 "addr": self.host,
                 "secret": secrets.token_hex(16),
                 "headers": {"X-Content-Type-Options": ["nosniff"]},
+                **({"tls": {"certificate": str(self.tls[0]), "key": str(self.tls[1])}}
+                   if self.tls else {}),
             },
             "auth": {
                 "htpasswd": {
@@ -245,7 +265,7 @@ class LocalRegistry:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener = self._opener()
         while time.monotonic() < deadline:
             assert self._proc is not None
             if self._proc.poll() is not None:
@@ -285,7 +305,7 @@ class LocalRegistry:
         """HTTP status of GET *path* with basic auth (*password* defaults to the right one)."""
         request = urllib.request.Request(self.url + path, headers=headers or {})
         request.add_header("Authorization", self.basic_auth_header(password))
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener = self._opener()
         try:
             with opener.open(request, timeout=10) as response:
                 return response.status
@@ -394,7 +414,7 @@ class LocalRegistry:
         request.add_header("Authorization", self.basic_auth_header())
         for key, value in (headers or {}).items():
             request.add_header(key, value)
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener = self._opener()
         try:
             with opener.open(request, timeout=30) as response:
                 return response.status, dict(response.headers)

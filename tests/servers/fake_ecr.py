@@ -32,6 +32,13 @@ whose host fully matches the regular expression ``pattern`` is still TLS-termina
 its requests are replayed on the plain-HTTP ``upstream_url`` (a loopback fake or moto), with the
 Host header kept. For CLIs without ``AWS_ENDPOINT_URL_<SERVICE>`` (STS, SSO on Debian's v2.9).
 
+Spliced tunnels (``splice_tunnel(pattern, port)``, proxy mode): a ``CONNECT host:443`` whose
+host fully matches ``pattern`` is not terminated here: its bytes are copied to and from
+``127.0.0.1:port`` as they are, so the client's TLS session is with the server listening there
+(a registry serving a certificate from ``issue_certificate(host)``, which this CA signs). The
+host is recorded in ``FakeEcr.tunnels``. For clients that address an ECR registry by its real
+name (helm, a static Go binary that has no hosts mapping of its own).
+
 Faults (``set_fault(name, count=None, delay=0.0)``; each hits the next ``count``
 requests, every request when ``count`` is None; a retry is a request too):
 
@@ -67,6 +74,7 @@ import ipaddress
 import json
 import re
 import secrets
+import selectors
 import socket
 import ssl
 import subprocess
@@ -310,6 +318,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send_aws_error(502, "BadGateway", f"cannot make certificate: {exc}")
             return
+        splice_port = owner._splice_for(host)
+        if splice_port is not None:
+            self._splice(host, splice_port)
+            return
         # The target is never dialed: we answer inside the tunnel ourselves.
         self.send_response(200, "Connection Established")
         self.end_headers()
@@ -328,6 +340,42 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile = tls.makefile("wb")  # buffered: no short writes; flushed per reply
         # BaseHTTPRequestHandler.handle() keeps looping over the new (TLS) streams.
         self.close_connection = False
+
+    def _splice(self, host: str, port: int) -> None:
+        """Copy the tunnel's bytes to and from 127.0.0.1:port until either side closes."""
+        owner = self.server.owner
+        self.close_connection = True
+        try:
+            upstream = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError as exc:
+            self._send_aws_error(502, "BadGateway", f"cannot reach 127.0.0.1:{port}: {exc}")
+            return
+        owner._track(upstream, add=True)
+        owner._record_tunnel(host)
+        try:
+            self.send_response(200, "Connection Established")
+            self.end_headers()
+            self.wfile.flush()
+            # The client waits for this answer before its TLS hello: nothing is left buffered
+            # in rfile, and the raw sockets carry the rest.
+            upstream.settimeout(None)
+            client = self.connection
+            client.settimeout(None)
+            peers = {client: upstream, upstream: client}
+            with selectors.DefaultSelector() as selector:
+                for sock in peers:
+                    selector.register(sock, selectors.EVENT_READ)
+                while not owner._stopping.is_set():
+                    for key, _ in selector.select(timeout=0.5):
+                        data = key.fileobj.recv(65536)
+                        if not data:
+                            return
+                        peers[key.fileobj].sendall(data)
+        except OSError:
+            return
+        finally:
+            owner._track(upstream, add=False)
+            upstream.close()
 
     # -- JSON API -----------------------------------------------------------------
     def do_POST(self) -> None:
@@ -499,6 +547,8 @@ class FakeEcr:
         self.principals = principals
         self.forwarded: list[tuple[str, Any]] = []  # (tunnel host, Call) sent to a route
         self._routes: list[tuple[re.Pattern, str]] = []
+        self._splices: list[tuple[re.Pattern, int]] = []
+        self.tunnels: list[str] = []  # hosts of the spliced tunnels, in order
         self.lifetime = lifetime
         self.account = account
         self.requests: list[RecordedRequest] = []
@@ -582,6 +632,7 @@ class FakeEcr:
             self._token = None
             self._expires_at = None
             self.forwarded.clear()
+            self.tunnels.clear()
 
     def set_fault(
         self, fault: str | None, *, count: int | None = None, delay: float = 0.0
@@ -662,6 +713,58 @@ class FakeEcr:
         """Serve tunnels to hosts fully matching ``pattern`` from ``upstream_url`` (see top)."""
         self._routes.append((re.compile(pattern), upstream_url))
 
+    def splice_tunnel(self, pattern: str, port: int) -> None:
+        """Splice tunnels to hosts fully matching ``pattern`` to 127.0.0.1:``port`` (see top)."""
+        self._splices.append((re.compile(pattern), port))
+
+    def _splice_for(self, host: str) -> int | None:
+        return next((port for pattern, port in self._splices if pattern.fullmatch(host)), None)
+
+    def _record_tunnel(self, host: str) -> None:
+        with self._lock:
+            self.tunnels.append(host)
+
+    def issue_certificate(self, *hosts: str) -> tuple[Path, Path]:
+        """A server certificate for ``hosts`` (names or IP addresses) signed by this CA, and
+        its key: (certificate file, key file), for a server the clients reach through a spliced
+        tunnel."""
+        if self._ca_cert is None or self._workdir is None:
+            raise RuntimeError("call enable_proxy() first")
+        sans = []
+        for host in hosts:
+            try:
+                ipaddress.ip_address(host)
+                sans.append(f"IP:{host}")
+            except ValueError:
+                sans.append(f"DNS:{host}")
+        with self._cert_lock:
+            name = f"server-{len(list(self._workdir.glob('server-*.pem')))}"
+            key = self._workdir / f"{name}.key"
+            _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(key))
+            return self._sign(key, hosts[0], ",".join(sans), name), key
+
+    def _sign(self, key: Path, common_name: str, san: str, name: str) -> Path:
+        assert self._workdir and self._ca_key and self._ca_cert
+        csr = self._workdir / f"{name}.csr"
+        cert = self._workdir / f"{name}.pem"
+        ext = self._workdir / f"{name}.ext"
+        ext.write_text(
+            "basicConstraints = critical,CA:FALSE\n"
+            "keyUsage = critical,digitalSignature\n"
+            "extendedKeyUsage = serverAuth\n"
+            f"subjectAltName = {san}\n"
+            "subjectKeyIdentifier = hash\n"
+            "authorityKeyIdentifier = keyid\n"
+        )
+        _openssl("req", "-new", "-key", str(key), "-subj", f"/CN={common_name[:64]}",
+                 "-out", str(csr))
+        _openssl(
+            "x509", "-req", "-in", str(csr), "-CA", str(self._ca_cert),
+            "-CAkey", str(self._ca_key), "-set_serial", str(secrets.randbits(63)),
+            "-days", "2", "-sha256", "-extfile", str(ext), "-out", str(cert),
+        )
+        return cert
+
     def _route_for(self, host: str) -> str | None:
         return next((url for pattern, url in self._routes if pattern.fullmatch(host)), None)
 
@@ -702,26 +805,7 @@ class FakeEcr:
             except ValueError:
                 san = f"DNS:{host}"
             safe = re.sub(r"[^A-Za-z0-9.-]", "_", host)
-            csr = self._workdir / f"leaf-{safe}.csr"
-            cert = self._workdir / f"leaf-{safe}.pem"
-            ext = self._workdir / f"leaf-{safe}.ext"
-            ext.write_text(
-                "basicConstraints = critical,CA:FALSE\n"
-                "keyUsage = critical,digitalSignature\n"
-                "extendedKeyUsage = serverAuth\n"
-                f"subjectAltName = {san}\n"
-                "subjectKeyIdentifier = hash\n"
-                "authorityKeyIdentifier = keyid\n"
-            )
-            _openssl(
-                "req", "-new", "-key", str(self._leaf_key), "-subj", f"/CN={host[:64]}",
-                "-out", str(csr),
-            )
-            _openssl(
-                "x509", "-req", "-in", str(csr), "-CA", str(self._ca_cert),
-                "-CAkey", str(self._ca_key), "-set_serial", str(secrets.randbits(63)),
-                "-days", "2", "-sha256", "-extfile", str(ext), "-out", str(cert),
-            )
+            cert = self._sign(self._leaf_key, host, san, f"leaf-{safe}")
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(str(cert), str(self._leaf_key))
             self._contexts[host] = context
