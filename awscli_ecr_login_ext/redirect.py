@@ -196,12 +196,12 @@ def remove_files(data, sites, say=print):
         stub = v1_stub(site)
         if is_our_copy(stub):
             os.remove(stub)
-            say(f"Deleted {stub}")
+            say(f"Removed {stub}")
     if os.path.isdir(data):
         import shutil
 
         shutil.rmtree(data)
-        say(f"Deleted {data}")
+        say(f"Removed {data}")
 
 
 # -- standing in for a package that is gone ----------------------------------------------------
