@@ -38,6 +38,30 @@ def awscli_initialize(cli: Any) -> None:
         from .awscli_compat import report_facts_to_helper
 
         report_facts_to_helper(report)
+    _keep_the_v1_stand_in()
+
+
+def _keep_the_v1_stand_in() -> None:
+    """Under AWS CLI v1, from a site-packages directory: make sure the stand-in that keeps v1
+    working after `pip uninstall` is beside the package (one stat; written again after a
+    reinstall, with another Python too). See redirect.py."""
+    from os import path
+    from sys import modules
+
+    site = path.dirname(path.dirname(__file__))
+    awscli = modules.get("awscli")
+    if (not site.endswith("-packages") or awscli is None
+            or not getattr(awscli, "__version__", "").startswith("1.")
+            or path.exists(path.join(site, __name__ + ".py"))
+            or not path.isdir(path.join(site, "awscli"))):
+        return
+    try:
+        from . import redirect
+        from .setup_cli import write_survival_files
+
+        write_survival_files(redirect.data_directory(), site, say=lambda line: None)
+    except OSError:
+        pass  # a read-only site-packages: install says what it could not write
 
 
 def _add_ecr2_command(command_table: dict, session: Any, **kwargs: Any) -> None:

@@ -8,32 +8,32 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import COMMAND_NAME, __version__
+from . import COMMAND_NAME, __version__, redirect
 from .atomic import write_atomically
 from .aws_config import ConfigSection, config_path, read_config
 from .clis import AwsCli, completion_index_report, ecr2_loads, find_clis, last_line
 from .errors import Ecr2Error
 
-PLUGINS = "plugins"
-PATH_KEY = "cli_legacy_plugin_path"
+PLUGINS = redirect.PLUGINS
+PATH_KEY = redirect.PATH_KEY
 GUARD_KEY = "ecr2_v1_guard"
 _INDEX_MISSING_ECR2 = ("the completion index does not include ecr2 "
                        "(run: awscli-ecr-login-ext install --completion)")
-OURS = {COMMAND_NAME: "awscli_ecr_login_ext", GUARD_KEY: "awscli_ecr_login_ext.v1_path_guard"}
-# The first line of a config file that install creates: how uninstall knows it may delete the
-# file again (when this line is all that is left), with no state kept anywhere else.
-CREATED_HEADER = ("# Created by awscli-ecr-login-ext install; its uninstall deletes this file "
-                  "while nothing else is in it.\n")
+OURS = redirect.OURS
+CREATED_HEADER = redirect.CREATED_HEADER
+# What install copies beside the redirect: the stand-in's `aws ecr2 uninstall` edits with them.
+_REDIRECT_COPIES = {"__init__.py": "redirect.py", "aws_config.py": "aws_config.py",
+                    "atomic.py": "atomic.py"}
 
 
 def plugin_directory() -> str:
-    """The directory this package is importable from: what v2's plugin path needs."""
+    """The directory this package is importable from (a site-packages directory, for a
+    regular install): what install records for the redirect to find the package in."""
     return str(Path(__file__).resolve().parent.parent)
 
 
 def _path_entries(section: ConfigSection) -> list[str]:
-    value = section.get(PATH_KEY)
-    return [entry for entry in value.split(os.pathsep) if entry] if value else []
+    return redirect.path_entries(section)
 
 
 def _ensure_guard_first(section: ConfigSection) -> None:
@@ -44,26 +44,71 @@ def _ensure_guard_first(section: ConfigSection) -> None:
         section.set(GUARD_KEY, OURS[GUARD_KEY], before=PATH_KEY)
 
 
-def apply_install(section: ConfigSection, majors: set[int], directory: str) -> None:
+def apply_install(section: ConfigSection, majors: set[int], directory: str,
+                  sites: list[str] | tuple = ()) -> None:
+    """Our keys; for v2 the path ``directory`` (the redirect's), in place of any entry naming a
+    site-packages directory of ours (what 0.1.0 wrote: it breaks when the package moves)."""
     section.set(COMMAND_NAME, OURS[COMMAND_NAME], before=PATH_KEY)
     if 2 in majors:
         entries = _path_entries(section)
-        if directory not in entries:
-            section.set(PATH_KEY, os.pathsep.join(entries + [directory]))
+        kept = [entry for entry in entries
+                if entry == directory or not (entry in sites or redirect.has_package(entry))]
+        if directory not in kept:
+            kept.append(directory)
+        if kept != entries:
+            section.set(PATH_KEY, os.pathsep.join(kept))
     _ensure_guard_first(section)
 
 
-def apply_uninstall(section: ConfigSection, directory: str) -> None:
-    for key, value in OURS.items():
-        if section.get(key) == value:
-            section.remove(key)
-    entries = _path_entries(section)
-    if directory in entries:
-        entries.remove(directory)
-        if entries:
-            section.set(PATH_KEY, os.pathsep.join(entries))
-        else:
-            section.remove(PATH_KEY)
+def apply_uninstall(section: ConfigSection, directory: str,
+                    sites: list[str] | tuple = ()) -> None:
+    """Every entry of ours: the rule the stand-in's `aws ecr2 uninstall` applies too."""
+    redirect.remove_entries(section, [directory, *sites])
+
+
+def old_layout_entries(section: ConfigSection, data: str) -> list[str]:
+    """Path entries that name a site-packages directory of ours (0.1.0's layout), or one of
+    ours that is gone: v2 stops finding the plugin when the package moves."""
+    present = any(section.get(key) == value for key, value in OURS.items())
+    directory = redirect.plugin_path(data)
+    return [entry for entry in _path_entries(section) if entry != directory
+            and redirect.is_our_path_entry(entry, redirect.recorded_sites(data), present)]
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, data.decode("utf-8"))
+    return True
+
+
+def v1_stub_site(site: str) -> bool:
+    """Whether ``site`` is a site-packages directory with an AWS CLI v1 beside the package:
+    where a stand-in survives `pip uninstall` (never an editable checkout's directory, where
+    a file of ours would shadow the package)."""
+    return (site.endswith("-packages") and redirect.has_package(site)
+            and os.path.isfile(os.path.join(site, "awscli", "__init__.py")))
+
+
+def write_survival_files(data: str, site: str, say=print) -> None:
+    """The redirect (and the modules its stand-in uses) under ``data``, the record with
+    ``site`` first, and the v1 stand-in beside the package when a v1 shares its site."""
+    package = Path(__file__).resolve().parent
+    target = Path(redirect.plugin_path(data)) / redirect.NAME
+    for name, source in _REDIRECT_COPIES.items():
+        if _write_if_changed(target / name, (package / source).read_bytes()):
+            say(f"Wrote {target / name}")
+    sites = [site] + [known for known in redirect.recorded_sites(data) if known != site]
+    record = "".join(f"{known}\n" for known in sites)
+    _write_if_changed(Path(data) / "installs", record.encode())
+    if v1_stub_site(site):
+        stub = Path(redirect.v1_stub(site))
+        if _write_if_changed(stub, (package / "redirect.py").read_bytes()):
+            say(f"Wrote {stub} (keeps AWS CLI v1 working if the package is uninstalled)")
 
 
 def describe_changes(before: list[tuple[str, str]], after: list[tuple[str, str]]) -> list[str]:
@@ -116,12 +161,22 @@ def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    clis = find_clis() if args.cli == "auto" or args.completion else []
+    clis = find_clis()
     majors = _target_majors(args.cli, clis)
-    directory = plugin_directory()
+    data = redirect.data_directory()
+    directory = redirect.plugin_path(data)
+    site = plugin_directory()
+    sites = redirect.recorded_sites(data)
     path = config_path(args.config_file)
-    status = _edit(path, lambda section: apply_install(section, majors, directory),
+    if not args.dry_run:
+        try:
+            write_survival_files(data, site)
+        except OSError as error:
+            raise Ecr2Error(f"Cannot write {error.filename}: {error.strerror}") from None
+    status = _edit(path, lambda section: apply_install(section, majors, directory, sites),
                    args.dry_run, "set up")
+    if not args.dry_run:
+        warn_about_v1s_without_the_package(clis, path)
     if args.completion:
         status = status or install_completion(clis, path, args.dry_run)
     if args.aliases:
@@ -129,6 +184,30 @@ def cmd_install(args: argparse.Namespace) -> int:
 
         status = install_aliases(args.dry_run) or status
     return status
+
+
+def v1s_without_the_package(clis: list[AwsCli], config_file: Path) -> list[tuple[AwsCli, str]]:
+    """The AWS CLI v1s on PATH that the config breaks: v1 imports every [plugins] value from
+    its own Python, so one without the package fails every command."""
+    broken = []
+    for cli in clis:
+        if cli.major == 1:
+            loads, detail = ecr2_loads(cli, config_file)
+            if not loads and "No module named" in detail:
+                broken.append((cli, detail))
+    return broken
+
+
+def v1_advice(cli: AwsCli) -> str:
+    return (f"AWS CLI {cli.version} at {cli.executable} cannot import the package, and v1 "
+            "imports every [plugins] entry: every command of it fails. Install the package "
+            f"beside it ({Path(cli.executable).parent}/pip install awscli-ecr-login-ext, or "
+            "pipx inject), or run: awscli-ecr-login-ext uninstall")
+
+
+def warn_about_v1s_without_the_package(clis: list[AwsCli], config_file: Path) -> None:
+    for cli, _ in v1s_without_the_package(clis, config_file):
+        print(f"awscli-ecr-login-ext: warning: {v1_advice(cli)}", file=sys.stderr)
 
 
 def interpreter_of(cli: AwsCli) -> list[str] | None:
@@ -204,9 +283,16 @@ def completion_index_state(cli: AwsCli, config_file: Path) -> str:
 def cmd_uninstall(args: argparse.Namespace) -> int:
     from .aliases import uninstall_aliases
 
-    directory = plugin_directory()
+    data = redirect.data_directory()
+    sites = [*redirect.recorded_sites(data), plugin_directory()]
     status = _edit(config_path(args.config_file),
-                   lambda section: apply_uninstall(section, directory), args.dry_run, "clean")
+                   lambda section: apply_uninstall(section, redirect.plugin_path(data), sites),
+                   args.dry_run, "clean")
+    if not args.dry_run:
+        try:
+            redirect.remove_files(data, sites)
+        except OSError as error:
+            raise Ecr2Error(f"Cannot remove {error.filename}: {error.strerror}") from None
     return uninstall_aliases(args.dry_run) or status  # only the aliases install --aliases added
 
 
@@ -214,6 +300,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     path = config_path(args.config_file)
     section = ConfigSection(read_config(path), PLUGINS)
     keys = [key for key, _ in section.items()]
+    data = redirect.data_directory()
     print(f"AWS config file: {path}{'' if path.exists() else ' (does not exist)'}")
     print(f"Plugin directory: {plugin_directory()}")
     for key, value in section.items():
@@ -223,17 +310,58 @@ def cmd_status(args: argparse.Namespace) -> int:
         problems += 1
         print(f"! {PATH_KEY} without {GUARD_KEY} before it makes every AWS CLI v1 command crash; "
               "run: awscli-ecr-login-ext install")
+    problems += _survival_status(section, data)
     clis = find_clis()
     if not clis:
         print("No AWS CLI found on PATH.")
     for cli in clis:
         loads, detail = ecr2_loads(cli, path)
         problems += not loads
-        state = "aws ecr2 loads" if loads else f"aws ecr2 does NOT load ({detail})"
+        if loads:
+            state = "aws ecr2 loads"
+        elif cli.major == 1 and "No module named" in detail:
+            state = f"aws ecr2 does NOT load ({detail}); every command fails. " + v1_advice(cli)
+        elif redirect.REMOVE_COMMAND in detail:
+            state = f"aws ecr2 does NOT load, its stand-in answers: {detail}"
+        else:
+            state = f"aws ecr2 does NOT load ({detail})"
         if cli.major >= 2 and loads:  # the plugin is what reads the index
             state += "; " + completion_index_state(cli, path)
         print(f"AWS CLI {cli.version} at {cli.executable}: {state}")
     return 1 if problems else 0
+
+
+def _survival_status(section: ConfigSection, data: str) -> int:
+    """The redirect, the record and the v1 stand-ins: each state, and its repair."""
+    if not any(section.get(key) == value for key, value in OURS.items()):
+        return 0
+    problems = 0
+    directory = redirect.plugin_path(data)
+    redirect_file = Path(directory) / redirect.NAME / "__init__.py"
+    sites = redirect.recorded_sites(data)
+    if directory in _path_entries(section):
+        if redirect.is_our_copy(redirect_file):
+            found = redirect.find_package(data)
+            print(f"Redirect: {redirect_file} (finds the package in {found})" if found else
+                  f"! Redirect: {redirect_file} finds no package: its stand-in answers "
+                  f"aws ecr2; run: awscli-ecr-login-ext install (or {redirect.REMOVE_COMMAND})")
+            problems += found is None
+        else:
+            problems += 1
+            print(f"! {PATH_KEY} names {directory} but the redirect {redirect_file} is missing: "
+                  "AWS CLI v2 fails every command; run: awscli-ecr-login-ext install")
+    for entry in old_layout_entries(section, data):
+        problems += 1
+        gone = "" if os.path.isdir(entry) else " (it no longer exists)"
+        print(f"! {PATH_KEY} names {entry}{gone}: the old layout, which breaks AWS CLI v2 when "
+              "the package moves or goes; run: awscli-ecr-login-ext install")
+    for site in sites:
+        stub = redirect.v1_stub(site)
+        if redirect.is_our_copy(stub):
+            kept = "the package is there" if redirect.has_package(site) else (
+                "the package is gone: AWS CLI v1 there gets the stand-in")
+            print(f"v1 stand-in: {stub} ({kept})")
+    return problems
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -102,7 +102,9 @@ def set_up_and_use(installed: Installed, aws: Path, major: int, home_root: Path,
     assert "+ ecr2 = awscli_ecr_login_ext" in setup.stdout
     plugins = home.config_file.read_text().split("[plugins]", 1)[1]
     if major == 2:
-        assert f"cli_legacy_plugin_path = {installed.site_packages}\n" in plugins
+        redirect = home.root / ".local" / "share" / "awscli-ecr-login-ext" / "plugin"
+        assert f"cli_legacy_plugin_path = {redirect}\n" in plugins
+        assert (redirect / "awscli_ecr_login_ext" / "__init__.py").is_file()
     assert str(REPO) not in plugins
 
     password = run_in(home, [aws, "ecr2", "get-login-password", "--endpoint-url",

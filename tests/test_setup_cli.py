@@ -30,6 +30,12 @@ from tests.conftest import (
     require,
 )
 
+
+def redirect_directory(home: Path) -> Path:
+    """What install names in cli_legacy_plugin_path: the redirect's directory in that HOME."""
+    return home / ".local" / "share" / "awscli-ecr-login-ext" / "plugin"
+
+
 ORIGINAL = """# my settings, keep this comment
 [default]
 region = eu-west-1   ; and this one
@@ -64,7 +70,7 @@ def test_install_keeps_every_line_is_idempotent_and_uninstall_restores(aws_home)
     assert first.returncode == 0, first.stderr
     text = aws_home.config_file.read_text()
     assert "+ ecr2 = awscli_ecr_login_ext" in first.stdout
-    plugin_dir = str(REPO)
+    plugin_dir = str(redirect_directory(aws_home.root))
     expected_path = f"cli_legacy_plugin_path = /opt/other-plugins{os.pathsep}{plugin_dir}"
     assert expected_path in text
     for line in ORIGINAL.splitlines():
@@ -282,7 +288,7 @@ def test_install_v2_points_a_pip_built_v2_at_the_package(aws_home, moto_endpoint
     path = str(V2_36.executable.parent)
     installed = setup_on_path(aws_home, path, "install", "--cli", "v2")
     assert installed.returncode == 0, installed.stderr
-    assert f"+ cli_legacy_plugin_path = {REPO}" in installed.stdout
+    assert f"+ cli_legacy_plugin_path = {redirect_directory(aws_home.root)}" in installed.stdout
 
     status = setup_on_path(aws_home, path, "status")
     assert status.returncode == 0, status.stdout + status.stderr
