@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+# One botocore in this process, the AWS CLI's own: awscli 1.46+ vendors it and aliases `import
+# botocore` to it once awscli is imported, while moto brings another release as a dependency.
+# Whichever is imported first would win, so tests that use botocore in-process (the fake ECR's
+# fault tests) saw a different release depending on which test ran first.
+try:
+    import awscli  # noqa: F401
+except ImportError:  # a checkout without the venv: the tests that need it say so
+    pass
+
 if TYPE_CHECKING:
     from tests.servers.docker_registry import LocalRegistry
 
