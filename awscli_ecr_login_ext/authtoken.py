@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import sys
 
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 from .frozen import Frozen
 
 # The credential helper decodes a token on every pull and push, so this module imports neither

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -15,12 +14,11 @@ from typing import Any
 import awscli
 from awscli.customizations.utils import create_client_from_parsed_globals
 
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
+from .core.redact import REDACTED, redact
 
 CLI_MAJOR = int(awscli.__version__.split(".")[0])
 
-_TOKEN_IN_BODY = re.compile(r"""(["']authorizationToken["']\s*:\s*["'])[^"']*""")
-_REDACTED = "<redacted>"
 
 
 def usage_error(message: str) -> Exception:
@@ -117,10 +115,7 @@ class _SecretFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _TOKEN_IN_BODY.sub(r"\1" + _REDACTED, message)
-        for secret in self.secrets:
-            if secret:
-                redacted = redacted.replace(secret, _REDACTED)
+        redacted = redact(message, self.secrets)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -150,28 +145,20 @@ def redacted_logs() -> Iterator[list[str]]:
             handler.removeFilter(log_filter)
 
 
-def _scrub_text(text: str, secrets: list[str]) -> str:
-    text = _TOKEN_IN_BODY.sub(r"\1" + _REDACTED, text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, _REDACTED)
-    return text
-
-
 def _scrub_history_payload(value: Any, secrets: list[str]) -> Any:
     """A copy of a history record's payload with tokens and known secrets replaced."""
     if isinstance(value, str):
-        return _scrub_text(value, secrets)
+        return redact(value, secrets)
     if isinstance(value, (bytes, bytearray)):
         raw = bytes(value)
         try:
             text, encoding = raw.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = raw.decode("latin-1"), "latin-1"
-        scrubbed = _scrub_text(text, secrets)
+        scrubbed = redact(text, secrets)
         return raw if scrubbed == text else scrubbed.encode(encoding)
     if isinstance(value, Mapping):
-        return {key: _REDACTED if key == "authorizationToken" and value[key]
+        return {key: REDACTED if key == "authorizationToken" and value[key]
                 else _scrub_history_payload(value[key], secrets) for key in value}
     if isinstance(value, (list, tuple)):
         return [_scrub_history_payload(item, secrets) for item in value]

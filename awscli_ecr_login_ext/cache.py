@@ -50,9 +50,10 @@ import sys
 import time
 
 from .aws_files import expand_user
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 from .frozen import Frozen
 from .identity import Identity, canonical_json, sha256
+from .registry import VARIANTS
 
 # The credential helper reads an entry on every pull and push: that path imports no json (it
 # imports re), math, hashlib or dataclasses; see _loads, canonical_json and identity.sha256.
@@ -68,7 +69,6 @@ if TYPE_CHECKING:
 
     from .selection import TokenRequest
 
-VARIANTS = ("standard", "fips", "dualstack", "fips-dualstack")
 # The lock files beside an entry: the fetching process's, and the one credential helpers take
 # while their `aws` child fetches (and takes the other).
 ENTRY_LOCK = "lock"
@@ -209,12 +209,8 @@ class TokenCache:
             self.directory = default_cache_dir(environ)
         else:
             self.directory = os.path.abspath(os.fspath(directory))
-        if min_ttl is not None:
-            import math  # only with a min_ttl: not on every helper run
-
+        if min_ttl is not None:  # parsed by core.settings.min_ttl: a finite number
             min_ttl = float(min_ttl)
-            if math.isnan(min_ttl):
-                raise ValueError("min_ttl must be a number")
             if min_ttl < MIN_TTL_FLOOR:
                 debug(f"token cache: ecr2_cache_min_ttl {min_ttl:g}s is below the floor of "
                       f"{MIN_TTL_FLOOR:g}s; using {MIN_TTL_FLOOR:g}s")

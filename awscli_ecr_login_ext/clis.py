@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 
 _VERSION = re.compile(r"aws-cli/(\d+)\.(\d+)\.(\d+)")
 

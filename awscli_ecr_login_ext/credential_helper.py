@@ -73,6 +73,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .core.errors import Ecr2Error
+
 PROGRAM = "docker-credential-ecr2"
 NOT_FOUND = "credentials not found in native keychain"
 USERNAME_FALLBACK = "AWS"
@@ -93,7 +95,7 @@ _SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_E
 _SERVICE_CONFIG_KEY = {"ecr": "ecr", "ecr-public": "ecr_public"}
 
 
-class HelperError(Exception):
+class HelperError(Ecr2Error):
     """A failure reported as one line on stderr; the message never holds a secret."""
 
 
@@ -163,20 +165,9 @@ class _Config:
         return self._aliases
 
     def min_ttl(self):
-        value = self.scoped.get("ecr2_cache_min_ttl", "").strip()
-        if not value:
-            return None
-        import math  # only when the setting is there
+        from .core import settings
 
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise HelperError(
-                f"ecr2_cache_min_ttl in profile {self.profile!r} must be a number of seconds, "
-                f"not {value[:40]!r}")
-        return number
+        return settings.min_ttl(self.scoped.get("ecr2_cache_min_ttl"), self.profile)
 
     def endpoint_url(self, service):
         """The configured endpoint URL for ``service`` ("ecr"/"ecr-public"), as botocore finds
@@ -457,27 +448,15 @@ def _server_url(stdin):
     return url
 
 
-_TOKEN_IN_TEXT = None
-
-
 def _scrub(text, secrets):
     """One line of ``text`` with known secrets and any authorizationToken value removed."""
-    global _TOKEN_IN_TEXT
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<redacted>")
-    if "uthorization" in text:
-        if _TOKEN_IN_TEXT is None:
-            import re
+    from .core.redact import redact
 
-            _TOKEN_IN_TEXT = re.compile(r"""(authorizationToken["']?\s*[:=]\s*["']?)[^"',}\s]*""")
-        text = _TOKEN_IN_TEXT.sub(r"\1<redacted>", text)
-    text = " ".join(text.split())
-    return text[:1000]
+    return " ".join(redact(text, secrets).split())[:1000]
 
 
 def _error_text(error):
-    from .errors import Ecr2Error
+    from .core.errors import Ecr2Error
 
     if isinstance(error, (HelperError, Ecr2Error)):
         return str(error)

@@ -22,7 +22,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .atomic import write_atomically
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 
 __all__ = [
     "HELPER",

@@ -9,7 +9,7 @@ and ``ipaddress`` is imported only for numeric hosts.
 
 from __future__ import annotations
 
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 from .frozen import Frozen
 
 __all__ = [
@@ -29,6 +29,15 @@ EXAMPLE_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 # ECR Public only has an API in us-east-1; ecr-public.aws.com is its dual-stack (IPv6) host.
 PUBLIC_REGION = "us-east-1"
+# The endpoint variants, as cache entries name them (their "variant" field, byte for byte).
+VARIANTS = ("standard", "fips", "dualstack", "fips-dualstack")
+
+
+def variant_of(fips: bool, dualstack: bool) -> str:
+    """The one encoding of an endpoint variant: one of VARIANTS."""
+    return VARIANTS[bool(fips) + 2 * bool(dualstack)]
+
+
 PUBLIC_HOSTS: dict[str, bool] = {  # host -> dualstack
     "public.ecr.aws": False,
     "ecr-public.aws.com": True,
@@ -119,14 +128,8 @@ class Registry(Frozen):
 
     @property
     def variant(self) -> str:
-        """One of "standard", "fips", "dualstack" or "fips-dualstack"."""
-        if self.fips and self.dualstack:
-            return "fips-dualstack"
-        if self.fips:
-            return "fips"
-        if self.dualstack:
-            return "dualstack"
-        return "standard"
+        """One of VARIANTS: "standard", "fips", "dualstack" or "fips-dualstack"."""
+        return variant_of(self.fips, self.dualstack)
 
     @property
     def service(self) -> str:

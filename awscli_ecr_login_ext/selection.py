@@ -7,7 +7,7 @@ serves each distinct :class:`TokenRequest`, however many registries share it.
 
 from __future__ import annotations
 
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 from .frozen import Frozen
 from .registry import (
     Registry,
@@ -18,6 +18,7 @@ from .registry import (
     parse_registry,
     parse_registry_id,
     partition_of_region,
+    variant_of,
 )
 
 # typing.TYPE_CHECKING without importing typing; collections.abc is imported only where used
@@ -26,8 +27,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-_VARIANTS = {(False, False): "standard", (True, False): "fips", (False, True): "dualstack",
-             (True, True): "fips-dualstack"}
 _REQUEST_FIELDS = ("partition", "region", "fips", "dualstack", "public")
 
 
@@ -56,7 +55,7 @@ class TokenRequest(Frozen):
 
     @property
     def variant(self) -> str:
-        return _VARIANTS[(self.fips, self.dualstack)]
+        return variant_of(self.fips, self.dualstack)
 
     @property
     def service(self) -> str:

@@ -12,7 +12,7 @@ from . import COMMAND_NAME, __version__, redirect
 from .atomic import write_atomically
 from .aws_config import ConfigSection, config_path, read_config
 from .clis import AwsCli, completion_index_report, ecr2_loads, find_clis, last_line
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 
 PLUGINS = redirect.PLUGINS
 PATH_KEY = redirect.PATH_KEY
@@ -36,10 +36,16 @@ def _path_entries(section: ConfigSection) -> list[str]:
     return redirect.path_entries(section)
 
 
-def _ensure_guard_first(section: ConfigSection) -> None:
-    """v1 survives the path line only if the guard is imported before it."""
+def guard_out_of_order(section: ConfigSection) -> bool:
+    """Whether the path line comes without the v1 guard before it: v1 survives the path line
+    only if the guard is imported first."""
     keys = [key for key, _ in section.items()]
-    if PATH_KEY in keys and (GUARD_KEY not in keys or keys.index(GUARD_KEY) > keys.index(PATH_KEY)):
+    return PATH_KEY in keys and (GUARD_KEY not in keys
+                                 or keys.index(GUARD_KEY) > keys.index(PATH_KEY))
+
+
+def _ensure_guard_first(section: ConfigSection) -> None:
+    if guard_out_of_order(section):
         section.remove(GUARD_KEY)
         section.set(GUARD_KEY, OURS[GUARD_KEY], before=PATH_KEY)
 
@@ -153,11 +159,24 @@ def _edit(path: Path, edit, dry_run: bool, verb: str) -> int:
               "nothing else is in it.")
     if dry_run:
         return 0
-    if delete:
-        path.unlink()
-    else:
-        write_atomically(path, section.text())
+    try:
+        if delete:
+            path.unlink()
+        else:
+            write_atomically(path, section.text())
+    except OSError as error:
+        raise Ecr2Error(f"Cannot write the AWS config file {path}: {_reason(path, error)}") from None
     return 0
+
+
+def _reason(path: Path, error: OSError) -> str:
+    """Why ``path`` could not be written, in words: a parent that is a regular file says so."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is not a directory"
+            break
+    return error.strerror or str(error)
 
 
 def cmd_install(args: argparse.Namespace) -> int:
@@ -299,14 +318,13 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     path = config_path(args.config_file)
     section = ConfigSection(read_config(path), PLUGINS)
-    keys = [key for key, _ in section.items()]
     data = redirect.data_directory()
     print(f"AWS config file: {path}{'' if path.exists() else ' (does not exist)'}")
     print(f"Plugin directory: {plugin_directory()}")
     for key, value in section.items():
         print(f"  [{PLUGINS}] {key} = {value}")
     problems = 0
-    if PATH_KEY in keys and (GUARD_KEY not in keys or keys.index(GUARD_KEY) > keys.index(PATH_KEY)):
+    if guard_out_of_order(section):
         problems += 1
         print(f"! {PATH_KEY} without {GUARD_KEY} before it makes every AWS CLI v1 command crash; "
               "run: awscli-ecr-login-ext install")
@@ -407,4 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except Ecr2Error as error:
         print(f"awscli-ecr-login-ext: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # one line naming the file, never a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"awscli-ecr-login-ext: {where}{error.strerror or error}", file=sys.stderr)
         return 1

@@ -24,7 +24,8 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
+from .core.redact import redact
 
 __all__ = [
     "DEFAULT_TOOL_ORDER",
@@ -204,8 +205,7 @@ def mask(text: str, secret: str) -> str:
     # non-'*' character, so this terminates.
     while True:
         masked = text
-        for form in forms:
-            masked = masked.replace(form, MASK)
+        masked = redact(masked, forms, MASK)
         if masked == text:
             return masked
         text = masked

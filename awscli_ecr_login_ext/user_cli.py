@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 
 from . import HELPER_VARIABLE
-from .errors import Ecr2Error
+from .core.errors import Ecr2Error
 from .frozen import Frozen
 from .identity import sha256
 

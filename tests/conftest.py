@@ -189,6 +189,17 @@ def error_line(cli: Cli, message: str, *, usage: bool = False) -> str:
     return "aws: [ERROR]: " + ("An error occurred (ParamValidation): " if usage else "") + message
 
 
+def config_exit_code(cli: Cli) -> int:
+    return 253 if cli.major >= 2 else 255  # v2's ConfigurationError; v1 exits 255 for all
+
+
+def config_error_line(cli: Cli, message: str) -> str:
+    """How a CLI prints the ConfigurationError the adapters raise (v1: our Ecr2Error)."""
+    if cli.enhanced_errors:
+        return "aws: [ERROR]: An error occurred (Configuration): " + message
+    return error_line(cli, message)
+
+
 @pytest.fixture(params=CLIS, ids=str)
 def cli(request: pytest.FixtureRequest) -> Cli:
     chosen = request.param

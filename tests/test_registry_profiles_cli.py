@@ -16,7 +16,13 @@ import pytest
 
 from awscli_ecr_login_ext import HELPER_VARIABLE
 from tests import test_credential_sources
-from tests.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Cli, error_line, start_registry
+from tests.conftest import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    config_error_line,
+    config_exit_code,
+    start_registry,
+)
 from tests.credential_world import Source, described
 from tests.servers.docker_registry import client_env
 from tests.servers.fake_ecr import FakeEcr
@@ -178,17 +184,6 @@ def test_login_logs_in_to_two_registries_with_two_principals(home, cli, ecr, tmp
 
 
 # -- a bad mapping: one line naming the line, nothing fetched, nothing cached --------------------
-
-
-def config_exit_code(cli: Cli) -> int:
-    return 253 if cli.major >= 2 else 255  # v2's ConfigurationError; v1 exits 255 for all
-
-
-def config_error_line(cli: Cli, message: str) -> str:
-    """How a CLI prints the ConfigurationError the adapters raise (v1: our Ecr2Error)."""
-    if cli.enhanced_errors:
-        return "aws: [ERROR]: An error occurred (Configuration): " + message
-    return error_line(cli, message)
 
 
 def malformed(line: str, reason: str) -> str:

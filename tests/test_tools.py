@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from awscli_ecr_login_ext import tools
-from awscli_ecr_login_ext.errors import Ecr2Error
+from awscli_ecr_login_ext.core.errors import Ecr2Error
 from awscli_ecr_login_ext.tools import (
     DEFAULT_TOOL_ORDER,
     TOOLS,

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from argparse import Namespace
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from ..awscli_compat import display, missing_subcommand_error, usage_error
+from ..awscli_compat import display, missing_subcommand_error
 from ..cache import CachedToken, TokenCache
 from ..registry import PUBLIC_REGION, Registry, host_of
 from .base import Ecr2BasicCommand, doc_file
-from .options import selected_registries
+from .options import profile_token_cache, selected_registries
 
 
 def cache_for_listing(session: Any) -> TokenCache:
     """The token cache with the profile's freshness rule; ``--no-cache`` and
     ``AWS_ECR2_NO_CACHE`` do not apply: these commands only look at or delete files."""
-    min_ttl = session.get_scoped_config().get("ecr2_cache_min_ttl")
-    try:
-        min_ttl = float(min_ttl) if min_ttl not in (None, "") else None
-    except ValueError:
-        raise usage_error(f"ecr2_cache_min_ttl must be a number of seconds, not {min_ttl!r}") from None
-    return TokenCache(min_ttl=min_ttl, debug=logging.getLogger("awscli.ecr2").debug)
+    return profile_token_cache(session)
 
 
 def _registry_host(descriptor: dict, token: CachedToken) -> str:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from ..atomic import write_atomically
 from ..aws_config import ConfigSection, config_path, read_config
 from ..awscli_compat import CLI_MAJOR, usage_error
+from ..core.errors import Ecr2Error
 from ..credential_sources import profile_from_environment
 from ..docker_config import (
     HELPER,
@@ -20,7 +21,6 @@ from ..docker_config import (
     plan_edit,
     write_edit,
 )
-from ..errors import Ecr2Error
 from ..registry import Registry, RegistryError, parse_registry
 from ..registry_profiles import SETTING
 from ..selection import aliases_from_config

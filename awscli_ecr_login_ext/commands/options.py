@@ -24,6 +24,7 @@ from ..awscli_compat import (
     usage_error,
 )
 from ..cache import TokenCache
+from ..core import settings
 from ..logins import Login, TokenSource, get_logins
 from ..registry import Registry, RegistryError
 from ..registry_profiles import SETTING, parse_registry_profiles, profile_for
@@ -126,11 +127,17 @@ def token_cache(session: Any, parsed_args: Any) -> TokenCache | None:
         return None
     if not (parsed_args.cache or _truthy(profile.get("ecr2_cache", "false"))):
         return None
-    min_ttl = profile.get("ecr2_cache_min_ttl")
+    return profile_token_cache(session)
+
+
+def profile_token_cache(session: Any) -> TokenCache:
+    """The token cache with the active profile's freshness rule (``ecr2_cache_min_ttl``, a bad
+    value being the CLI's configuration error)."""
     try:
-        min_ttl = float(min_ttl) if min_ttl not in (None, "") else None
-    except ValueError:
-        raise usage_error(f"ecr2_cache_min_ttl must be a number of seconds, not {min_ttl!r}")
+        min_ttl = settings.min_ttl(session.get_scoped_config().get("ecr2_cache_min_ttl"),
+                                   active_profile(session))
+    except settings.SettingError as error:
+        raise configuration_error(str(error)) from None
     # A child of the "awscli" logger, so --debug shows why an entry was ignored.
     return TokenCache(min_ttl=min_ttl, debug=logging.getLogger("awscli.ecr2").debug)
 
