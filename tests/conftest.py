@@ -32,7 +32,7 @@ def identity_from_environment(environ: dict, profile: str | None = None, *,
     """The cache Identity docker-credential-ecr2 computes for ``environ`` beside an AWS CLI of
     ``major`` (needed only when AWS_PROFILE and AWS_DEFAULT_PROFILE differ) with or without
     botocore's login provider."""
-    from awscli_ecr_login_ext.credential_sources import chain_from_files
+    from awscli_ecr_login_ext.identity.chain import chain_from_files
 
     def cli_major() -> int:
         assert major is not None, "both profile variables are set: say which CLI major reads them"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-from awscli_ecr_login_ext.credential_sources import (
+from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+from awscli_ecr_login_ext.identity.chain import (
     Chain,
     chain_from_files,
     profile_from_environment,
@@ -282,7 +282,7 @@ def test_helper_files_give_the_cli_sessions_identity(tmp_path, monkeypatch, conf
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.awscli_compat import credential_chain
+    from awscli_ecr_login_ext.cli.adapter import credential_chain
 
     session = botocore.session.Session()
     if explicit:
@@ -454,8 +454,8 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     import logging
     import threading
 
-    from awscli_ecr_login_ext import credential_sources
-    from awscli_ecr_login_ext.selection import TokenRequest
+    from awscli_ecr_login_ext.core.selection import TokenRequest
+    from awscli_ecr_login_ext.identity import chain as credential_sources
 
     for name in list(os.environ):
         if name.startswith("AWS_"):
@@ -465,7 +465,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.commands.options import token_cache, token_source
+    from awscli_ecr_login_ext.cli.service import token_cache, token_source
 
     right = credential_sources.Chain.resolve
 

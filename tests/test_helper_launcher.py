@@ -57,7 +57,7 @@ def test_a_warm_hit_runs_without_site(env, fake_ecr):
     assert json.loads(warm.stdout) == json.loads(cold.stdout)
     assert len(fake_ecr.requests) == 1
     warm_modules = set(imported_modules(warm.stderr))
-    assert "awscli_ecr_login_ext.credential_helper" in warm_modules
+    assert "awscli_ecr_login_ext.helper.protocol" in warm_modules
     assert not warm_modules & {"site", "re", "json", "hashlib", "configparser", "typing",
                                "awscli", "botocore"}
 

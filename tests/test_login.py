@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.commands.login import describe_expiry
+from awscli_ecr_login_ext.cli.commands.login import describe_expiry
 from tests.conftest import (
     CLIS,
     MOTO_PASSWORD,

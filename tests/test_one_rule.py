@@ -7,15 +7,15 @@ import logging
 
 import pytest
 
-from awscli_ecr_login_ext.awscli_compat import _SecretFilter
-from awscli_ecr_login_ext.cache import CacheKey
+from awscli_ecr_login_ext.cache.token_cache import CacheKey
+from awscli_ecr_login_ext.cli.adapter import _SecretFilter
+from awscli_ecr_login_ext.cli.tools import MASK, mask
 from awscli_ecr_login_ext.core import settings
 from awscli_ecr_login_ext.core.redact import redact
-from awscli_ecr_login_ext.credential_helper import _scrub
-from awscli_ecr_login_ext.identity import Identity
-from awscli_ecr_login_ext.registry import VARIANTS, parse_registry
-from awscli_ecr_login_ext.selection import TokenRequest
-from awscli_ecr_login_ext.tools import MASK, mask
+from awscli_ecr_login_ext.core.registry import VARIANTS, parse_registry
+from awscli_ecr_login_ext.core.selection import TokenRequest
+from awscli_ecr_login_ext.helper.protocol import _scrub
+from awscli_ecr_login_ext.identity.principal import Identity
 
 TOKEN = "QVdTOmV5SndZWGxzYjJGa0lqb2lZV0pqSW4w"
 LEAKS = [

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.aws_config import ConfigSection, read_config
-from awscli_ecr_login_ext.setup_cli import PATH_KEY, PLUGINS, apply_install, apply_uninstall
+from awscli_ecr_login_ext.setup.command import PATH_KEY, PLUGINS, apply_install, apply_uninstall
+from awscli_ecr_login_ext.setup.config_editor import ConfigSection, read_config
 from tests.conftest import (
     CLIS,
     MOTO_PASSWORD,
@@ -378,8 +378,8 @@ def cli_version(cli) -> str:
 
 
 def test_the_index_generator_runs_on_the_python_of_the_aws_script(tmp_path):
-    from awscli_ecr_login_ext.clis import AwsCli
-    from awscli_ecr_login_ext.setup_cli import interpreter_of
+    from awscli_ecr_login_ext.setup.clis import AwsCli
+    from awscli_ecr_login_ext.setup.command import interpreter_of
 
     script = tmp_path / "aws"
     script.write_text("#!/usr/bin/env python3\nimport awscli.clidriver\n")

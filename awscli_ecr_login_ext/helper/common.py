@@ -1,0 +1,18 @@
+"""The credential helper's vocabulary, shared by its protocol, service, settings and child."""
+
+from __future__ import annotations
+
+from ..core.errors import Ecr2Error
+
+PROGRAM = "docker-credential-ecr2"
+NOT_FOUND = "credentials not found in native keychain"
+USERNAME_FALLBACK = "AWS"
+# A server URL is a host name plus a little; anything longer is not one.
+MAX_SERVER_URL = 4096
+# Where a cache miss waits for another process fetching the same key.
+LOCK_WAIT_SECONDS = 30.0
+TRUE = ("1", "true", "yes", "on")
+
+
+class HelperError(Ecr2Error):
+    """A failure reported as one line on stderr; the message never holds a secret."""
