@@ -170,7 +170,8 @@ def run_python(cli: Cli, code: str, *args: str, input: str | None = None,
         (root / "ecr2_test_run_python.py").write_text(_RUN_PYTHON_PLUGIN)
         (root / "config").write_text(f"[plugins]\ncli_legacy_plugin_path = {root}\n"
                                      "ecr2_test_run_python = ecr2_test_run_python\n")
-        run_env = {**clean_environment(root), **(env or {}), "AWS_CONFIG_FILE": str(root / "config"),
+        run_env = {**clean_environment(root), **(env or {}),
+                   "AWS_CONFIG_FILE": str(root / "config"),
                    "ECR2_TEST_CODE": code, "ECR2_TEST_ARGV": json.dumps(args)}
         return subprocess.run([str(cli.executable), "ecr2-test-run-python"], input=input,
                               env=run_env, capture_output=True, text=True, check=True)
@@ -323,7 +324,8 @@ def registry_behind_fake_ecr(workdir: Path, password: str):
 
 @pytest.fixture(scope="session", autouse=True)
 def real_home_untouched():
-    """Every test runs in its own HOME: the developer's own ~/.aws and ~/.docker stay as they were."""
+    """Every test runs in its own HOME: the developer's own ~/.aws and ~/.docker stay as they
+    were."""
     watched = [Path.home() / ".aws" / "ecr2", Path.home() / ".aws" / "cli" / "alias",
                Path.home() / ".docker" / "config.json", Path.home() / ".ecr"]
     before = {path: path.exists() for path in watched}

@@ -767,7 +767,8 @@ ENTRYISH = st.one_of(
     st.tuples(
         st.sampled_from([b'{"a": 1}', b'{"a": NaN, "b": -Infinity}', b"{}", b'{"\\ud800": "x"}',
                          b'{"a": 1} ', b'{"a": 1}\n\t\r', b'{"a": 1}\x0c', b'{"a": 1}}',
-                         b'{"a": 1e999}', b'{"a": [1, 2.5, true, null]}', b'{"a": "\xed\xa0\x80"}']),
+                         b'{"a": 1e999}', b'{"a": [1, 2.5, true, null]}',
+                         b'{"a": "\xed\xa0\x80"}']),
         st.sampled_from([b"", b" ", b"\x00", b"\xef\xbb\xbf", b"\xff", b"x", b"{"]),
         st.booleans(),
     ).map(lambda t: t[1] + t[0] if t[2] else t[0] + t[1]),

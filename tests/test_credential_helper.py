@@ -100,7 +100,8 @@ def test_get_private_registry(env, fake_ecr, stdin):
         "ServerURL": stdin.strip(), "Username": "AWS", "Secret": fake_ecr.password}
     assert result.stderr == ""
     [request] = fake_ecr.requests
-    assert (request.target, request.signing_region, request.authorized) == ("ecr", "eu-west-1", True)
+    assert (request.target, request.signing_region, request.authorized) == (
+        "ecr", "eu-west-1", True)
 
 
 def test_get_public_registry_signs_for_us_east_1(env, fake_ecr):

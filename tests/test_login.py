@@ -125,7 +125,8 @@ def no_secret(result: subprocess.CompletedProcess, *secrets: str) -> None:
 # -- the seed's pipe, on every CLI --------------------------------------------------------
 
 
-def pipe(aws_home, cli, ecr: FakeEcr, client_argv: list[str], env: dict) -> subprocess.CompletedProcess:
+def pipe(aws_home, cli, ecr: FakeEcr, client_argv: list[str],
+         env: dict) -> subprocess.CompletedProcess:
     """`aws ecr2 get-login-password ... | CLIENT login ...` as two real processes and a pipe."""
     aws = subprocess.Popen(
         [str(cli.executable), "ecr2", "get-login-password", "--endpoint-url", ecr.url,

@@ -277,8 +277,8 @@ def test_with_environment_keys_a_mapped_registry_still_uses_its_profile(home, cl
     assert result.stdout.split() == [password("tools-user"), password("prod-user")]
     assert [r.principal for r in ecr.requests] == ["prod-user", "tools-user"]
     listed = json.loads(home.run(cli, "ecr2", "cache", "list").stdout)["Entries"]
-    assert sorted(((e["Profile"], e["Identity"][:4]) for e in listed), key=lambda pair: pair[1]) == [
-        (None, "env:"), ("tools", "prof")]  # environment keys belong to no profile
+    pairs = sorted(((e["Profile"], e["Identity"][:4]) for e in listed), key=lambda pair: pair[1])
+    assert pairs == [(None, "env:"), ("tools", "prof")]  # environment keys belong to no profile
 
 
 # -- configure-docker --profile -----------------------------------------------------------------

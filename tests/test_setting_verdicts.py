@@ -2,8 +2,8 @@
 --cache``, ``aws ecr2 cache list`` and ``docker-credential-ecr2 get`` (issue 20).
 
 ``inf``, ``1e400`` (a float overflowing to inf), ``nan`` and ``-inf`` are refused by all three
-in one line naming the setting and the profile (the CLI's configuration error); a negative number is accepted by all three (raised to the
-15-minute floor, as any value below it)."""
+in one line naming the setting and the profile (the CLI's configuration error); a negative
+number is accepted by all three (raised to the 15-minute floor, as any value below it)."""
 
 from __future__ import annotations
 
