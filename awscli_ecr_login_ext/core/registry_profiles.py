@@ -36,6 +36,7 @@ and nothing imported at load time beyond our own core modules (no re, json or ty
 from __future__ import annotations
 
 from .registry import EXAMPLE_HOST, Registry, RegistryError, parse_registry, quote
+from .settings import REGISTRY_PROFILES
 
 # typing.TYPE_CHECKING without importing typing (the credential helper's hit path does without).
 TYPE_CHECKING = False
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SETTING", "parse_registry_profiles", "profile_for"]
 
-SETTING = "ecr2_registry_profiles"
+SETTING = REGISTRY_PROFILES
 
 
 

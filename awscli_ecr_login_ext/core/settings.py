@@ -1,9 +1,13 @@
-"""The ``ecr2_*`` profile settings whose value is a number, each parsed in one place for the CLI,
-the credential helper and the token cache, so that one value gets one verdict everywhere."""
+"""The ``ecr2_*`` profile settings, each parsed in one place for the CLI, the credential helper
+and the token cache, so that one value gets one verdict everywhere: ``ecr2_cache_min_ttl``
+here, ``ecr2_registry_profiles`` in ``registry_profiles`` (its name is here, so that a helper
+hit without it imports no parser)."""
 
 from __future__ import annotations
 
 from .errors import Ecr2Error
+
+REGISTRY_PROFILES = "ecr2_registry_profiles"  # parsed by registry_profiles.parse_registry_profiles
 
 
 class SettingError(Ecr2Error):

@@ -25,7 +25,7 @@ from .. import HELPER_VARIABLE
 from ..core.errors import Ecr2Error
 from ..core.frozen import Frozen
 from ..identity.principal import sha256
-from .common import HelperError
+from . import HelperError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

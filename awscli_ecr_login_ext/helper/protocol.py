@@ -73,7 +73,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .common import MAX_SERVER_URL, NOT_FOUND, PROGRAM, HelperError
+from . import MAX_SERVER_URL, NOT_FOUND, PROGRAM, HelperError
 from .service import Service
 
 __all__ = ["NOT_FOUND", "PROGRAM", "handle", "main"]

@@ -3,7 +3,7 @@ the user's own AWS CLI (``child``) filling it on a miss."""
 
 from __future__ import annotations
 
-from .common import LOCK_WAIT_SECONDS, TRUE, USERNAME_FALLBACK, HelperError
+from . import LOCK_WAIT_SECONDS, TRUE, USERNAME_FALLBACK, HelperError
 from .settings import Settings
 
 

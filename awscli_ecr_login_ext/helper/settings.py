@@ -3,7 +3,7 @@ profile's settings, read from the shared files without botocore (endpoint rules 
 
 from __future__ import annotations
 
-from .common import HelperError
+from . import HelperError
 
 _SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_ECR_PUBLIC"}
 _SERVICE_CONFIG_KEY = {"ecr": "ecr", "ecr-public": "ecr_public"}
@@ -38,12 +38,18 @@ class Settings:
     def registry_profiles(self):
         """``ecr2_registry_profiles``: {ECR host: profile}."""
         if self._registry_profiles is None:
+            from ..core.settings import REGISTRY_PROFILES
+
+            value = self.scoped.get(REGISTRY_PROFILES)
+            if not value:  # as parse_registry_profiles has it, without importing it
+                self._registry_profiles = {}
+                return self._registry_profiles
             from ..core.registry import RegistryError
-            from ..core.registry_profiles import SETTING, parse_registry_profiles
+            from ..core.registry_profiles import parse_registry_profiles
 
             try:
                 self._registry_profiles = parse_registry_profiles(
-                    self.scoped.get(SETTING), self.chain.profiles.keys())
+                    value, self.chain.profiles.keys())
             except RegistryError as error:
                 raise HelperError(f"profile {self.profile!r}: {error}") from None
         return self._registry_profiles
