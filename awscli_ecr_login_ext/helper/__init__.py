@@ -16,6 +16,9 @@ MAX_SERVER_URL = 4096
 # Where a cache miss waits for another process fetching the same key.
 LOCK_WAIT_SECONDS = 30.0
 TRUE = ("1", "true", "yes", "on")
+# Set to one of TRUE: after a miss, one line on stderr when the AWS CLI stored its token under
+# another cache key than the one this helper predicts (so that every pull runs it).
+DEBUG_VARIABLE = "AWS_ECR2_DEBUG"
 
 
 class HelperError(Ecr2Error):

@@ -3,7 +3,14 @@ the user's own AWS CLI (``child``) filling it on a miss."""
 
 from __future__ import annotations
 
-from . import LOCK_WAIT_SECONDS, TRUE, USERNAME_FALLBACK, HelperError
+from . import (
+    DEBUG_VARIABLE,
+    LOCK_WAIT_SECONDS,
+    PROGRAM,
+    TRUE,
+    USERNAME_FALLBACK,
+    HelperError,
+)
 from .settings import Settings
 
 
@@ -13,6 +20,7 @@ class Service:
     def __init__(self, environ):
         self.environ = environ
         self._child = None
+        self.notes = []
         self._cache = None
         self._cache_made = False
         self.config = Settings.active(environ, lambda: self.child().facts())
@@ -27,8 +35,9 @@ class Service:
 
     @property
     def warnings(self):
-        """What the child printed on stderr besides its answer (degraded service...)."""
-        return self._child.warnings if self._child is not None else []
+        """What the child printed on stderr besides its answer (degraded service...), then
+        the debug lines of AWS_ECR2_DEBUG."""
+        return (self._child.warnings if self._child is not None else []) + self.notes
 
     # -- shared pieces ------------------------------------------------------------------
 
@@ -95,9 +104,30 @@ class Service:
             # Single flight among helpers under a lock of their own: the `aws` child then
             # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
             key = self.key(registry)
-            token = cache.fetch(key, lambda: self.child().fetch(registry), wait=LOCK_WAIT_SECONDS,
-                                store=False, lock=HELPER_LOCK)[0]
+            token, hit = cache.fetch(key, lambda: self.child().fetch(registry),
+                                     wait=LOCK_WAIT_SECONDS, store=False, lock=HELPER_LOCK)
+            if not hit and self.environ.get(DEBUG_VARIABLE, "").strip().lower() in TRUE:
+                self._say_if_the_child_missed_the_key(cache, key, token)
         return decode_token(token.token)
+
+    def _say_if_the_child_missed_the_key(self, cache, key, token):
+        """With AWS_ECR2_DEBUG=1: one line when the ``aws`` child did not store its token under
+        the key this helper predicted, so that every pull pays an AWS CLI start."""
+        if cache.get_unexpired(key) is not None:
+            return
+        wanted = key.descriptor()
+        stored = [descriptor for descriptor, entry in cache.entries()
+                  if entry.token == token.token]
+        if not stored:
+            self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored no token under the cache "
+                              f"key this helper predicts ({_described(wanted)}): every pull "
+                              "runs it")
+            return
+        differ = [f"{name} {stored[0].get(name)!r} (predicted {wanted[name]!r})"
+                  for name in sorted(wanted) if stored[0].get(name) != wanted[name]]
+        self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored its token under another "
+                          f"cache key than this helper predicts: {', '.join(differ)}; every "
+                          "pull runs it")
 
     def list(self):
         cache = self.cache()
@@ -156,3 +186,8 @@ class Service:
         del wanted["identity_label"]  # informational only, like in the cache itself
         return cache.remove(
             lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
+
+
+def _described(descriptor):
+    return ", ".join(f"{name} {descriptor[name]!r}" for name in
+                     ("identity_label", "endpoint_url", "region", "variant"))
