@@ -51,3 +51,15 @@ def test_an_immutable_config_file_is_one_line_and_left_as_it_was(aws_home):
     assert "Operation not permitted" in line, line
     assert aws_home.config_file.read_bytes() == original
     assert sorted(p.name for p in aws_home.aws_dir.iterdir()) == ["config", "credentials"]
+
+
+def test_install_finds_the_config_file_as_botocore_does(aws_home, tmp_path):
+    """AWS_CONFIG_FILE with a $VARIABLE: botocore expands it, and so does install (it used to
+    write a file under a directory literally named '$AWS_TEST_DIR')."""
+    directory = tmp_path / "elsewhere"
+    env = {**aws_home.env, "AWS_CONFIG_FILE": "$AWS_TEST_DIR/config",
+           "AWS_TEST_DIR": str(directory)}
+    done = setup_command(env, "install", "--cli", "v1")
+    assert done.returncode == 0, done.stderr
+    assert "ecr2 = awscli_ecr_login_ext" in (directory / "config").read_text()
+    assert not (REPO / "$AWS_TEST_DIR").exists()

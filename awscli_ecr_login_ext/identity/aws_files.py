@@ -19,7 +19,16 @@ if TYPE_CHECKING:
 
 def config_file_path(environ: Mapping[str, str]) -> str:
     """The config file the environment names (``AWS_CONFIG_FILE``, else ``~/.aws/config``)."""
-    return resolve_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
+    return _real(config_file_named(None, environ))
+
+
+def config_file_named(explicit: str | None, environ: Mapping[str, str]) -> str:
+    """The one resolver of the config file's path: ``explicit`` (a --config-file option), else
+    ``AWS_CONFIG_FILE``, else ``~/.aws/config``, with botocore's ``$VAR`` and ``~`` rules. A
+    symlink is not resolved: what edits the file (install, configure-docker) names it as the
+    user does."""
+    return expand_user(_expand_vars(explicit or environ.get("AWS_CONFIG_FILE")
+                                    or "~/.aws/config", environ), environ)
 
 
 def credentials_file_path(environ: Mapping[str, str]) -> str:
@@ -89,7 +98,10 @@ def _expand_vars(path: str, environ: Mapping[str, str]) -> str:
 
 
 def resolve_path(path: str, environ: Mapping[str, str]) -> str:
-    path = expand_user(_expand_vars(path, environ), environ)
+    return _real(expand_user(_expand_vars(path, environ), environ))
+
+
+def _real(path: str) -> str:
     try:
         return os.path.realpath(path)
     except (OSError, ValueError):

@@ -11,9 +11,10 @@ from pathlib import Path
 from .. import COMMAND_NAME, __version__
 from ..core.atomic import write_atomically
 from ..core.errors import Ecr2Error
+from ..identity.aws_files import config_file_named
 from . import redirect
 from .clis import AwsCli, completion_index_report, ecr2_loads, find_clis, last_line
-from .config_editor import ConfigSection, config_path, read_config
+from .config_editor import ConfigSection, read_config
 
 PLUGINS = redirect.PLUGINS
 PATH_KEY = redirect.PATH_KEY
@@ -26,6 +27,12 @@ CREATED_HEADER = redirect.CREATED_HEADER
 # (name beside the redirect: source in the package; the names are what the redirect loads)
 _REDIRECT_COPIES = {"__init__.py": "setup/redirect.py", "aws_config.py": "setup/config_editor.py",
                     "atomic.py": "core/atomic.py"}
+
+
+def config_path(explicit: str | None = None) -> Path:
+    """The AWS config file to edit (``--config-file``, else AWS_CONFIG_FILE, else
+    ~/.aws/config), as botocore finds it."""
+    return Path(config_file_named(explicit, os.environ))
 
 
 def plugin_directory() -> str:

@@ -19,7 +19,6 @@ file ``install`` was given:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -27,12 +26,6 @@ from pathlib import Path
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
 _KEY = re.compile(r"^([^\s=#;\[][^=]*?)\s*=\s*(.*?)\s*$")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
-
-
-def config_path(explicit: str | None = None) -> Path:
-    """The file the CLI reads: ``--config-file``, else AWS_CONFIG_FILE, else ~/.aws/config."""
-    chosen = explicit or os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
-    return Path(os.path.expanduser(chosen))
 
 
 def read_config(path: Path) -> str:

@@ -13,8 +13,9 @@ from ...core.errors import Ecr2Error
 from ...core.registry import Registry, RegistryError, parse_registry
 from ...core.registry_profiles import SETTING
 from ...core.selection import aliases_from_config
+from ...identity.aws_files import config_file_named
 from ...identity.chain import profile_from_environment
-from ...setup.config_editor import ConfigSection, config_path, read_config
+from ...setup.config_editor import ConfigSection, read_config
 from ...setup.docker_config import (
     HELPER,
     containers_auth_path,
@@ -129,9 +130,9 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
         ``home``'s section; the existing mapping must be valid."""
         profile = self._session.get_config_variable("profile")
         registry_profiles(self._session, config)  # the existing mapping must be valid
-        path = str(config_path())
+        path = config_file_named(None, os.environ)
         section_name = home if home == "default" else f"profile {home}"
-        section = ConfigSection(read_config(config_path()), section_name)
+        section = ConfigSection(read_config(Path(path)), section_name)
         changes = []
         for host in dict.fromkeys(registry.ecr_host for registry in registries):
             change = section.set_nested(SETTING, host, profile,
