@@ -527,31 +527,9 @@ class TokenCache:
         return True
 
     def _write_atomic(self, path: str, data: bytes) -> None:
-        tmp = os.path.join(
-            self.directory, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-        )
-        fd = os.open(
-            tmp,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC | _O_BINARY,
-            0o600,
-        )
-        try:
-            try:
-                if _POSIX:
-                    os.fchmod(fd, 0o600)  # exact mode whatever the umask
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        from ..core.atomic import write_atomically  # a write follows a fetch: not the hit path
+
+        write_atomically(path, data, mode=0o600)
 
     # -- locking --------------------------------------------------------------------------
 
