@@ -65,7 +65,7 @@ K8S_PINS := tools/k8s/pins.json
 K8S_TOOLS := .k8s-tools
 STAMP_K8S := $(K8S_TOOLS)/.installed
 
-.PHONY: all deps system-deps venv venv-v2 aws-cli-exe k8s-tools dist install-kinds test demo lint bench pythons clean \
+.PHONY: all deps system-deps venv venv-v2 aws-cli-exe k8s-tools dist install-kinds test check demo lint bench pythons clean \
 	lock lock-check deps-newest
 
 all: test
@@ -200,6 +200,15 @@ demo: lock-check deps
 
 lint: lock-check venv
 	$(VENV)/bin/ruff check .
+
+# The quick loop for everyday edits: lint, then the tests on AWS CLI v1 alone (the `cli` fixture
+# narrowed by ECR2_TEST_CLIS), without the files that install the package in other ways or run
+# other tools. `make test` stays the whole proof.
+CHECK_IGNORE := $(addprefix --ignore=tests/,test_install_kinds.py test_plugin_survival.py \
+	test_helm.py test_kubernetes.py test_lock_check.py)
+check: venv
+	$(VENV)/bin/ruff check .
+	ECR2_TEST_CLIS=v1 $(VENV)/bin/python -m pytest -q -x $(CHECK_IGNORE) $(PYTEST_ARGS)
 
 bench: lock-check deps
 	$(VENV)/bin/python -m bench

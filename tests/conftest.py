@@ -201,7 +201,13 @@ def config_error_line(cli: Cli, message: str) -> str:
     return error_line(cli, message)
 
 
-@pytest.fixture(params=CLIS, ids=str)
+# `make check` sets ECR2_TEST_CLIS=v1: the `cli` fixture then runs each test on the CLIs named
+# there (comma-separated labels) only. `make test` leaves it unset: every CLI.
+_CHOSEN_CLIS = [label for label in os.environ.get("ECR2_TEST_CLIS", "").split(",") if label]
+FIXTURE_CLIS = [c for c in CLIS if not _CHOSEN_CLIS or c.label in _CHOSEN_CLIS]
+
+
+@pytest.fixture(params=FIXTURE_CLIS, ids=str)
 def cli(request: pytest.FixtureRequest) -> Cli:
     chosen = request.param
     require(chosen.executable.exists(), f"AWS CLI {chosen.label} not found at {chosen.executable}")
