@@ -22,9 +22,6 @@ class Frozen:
     __slots__ = ()
     _repr_hidden: tuple[str, ...] = ()
 
-    def __init_subclass__(cls) -> None:
-        cls.__match_args__ = cls.__slots__
-
     def _astuple(self) -> tuple:
         return tuple([getattr(self, name) for name in self.__slots__])
 

@@ -31,7 +31,7 @@ def _run(argv: list[str], env: dict[str, str], timeout: float = 120) -> subproce
     )
 
 
-def find_clis(search_path: str | None = None) -> list[AwsCli]:
+def find_clis() -> list[AwsCli]:
     """Every distinct ``aws`` on PATH, in PATH order, with its version.
 
     Versions are read with an empty config file, so a broken ``[plugins]``
@@ -40,7 +40,7 @@ def find_clis(search_path: str | None = None) -> list[AwsCli]:
     seen: set[str] = set()
     found = []
     env = dict(os.environ, AWS_CONFIG_FILE=os.devnull)
-    for directory in (search_path or os.environ.get("PATH", "")).split(os.pathsep):
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
         candidate = Path(directory or ".") / "aws"
         if not (candidate.is_file() and os.access(candidate, os.X_OK)):
             continue

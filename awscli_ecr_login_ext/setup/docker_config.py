@@ -164,12 +164,11 @@ def apply_edit(document: dict, hosts: Iterable[str], *, remove_passwords: bool,
     return changes, notes
 
 
-def edit_config_file(path: Path, hosts: Iterable[str], *, remove_passwords: bool = False,
-                     dry_run: bool = False) -> ConfigEdit:
+def edit_config_file(path: Path, hosts: Iterable[str], *,
+                     remove_passwords: bool = False) -> ConfigEdit:
     """Add the credHelpers entries for *hosts* to the file at *path* (created if missing)."""
     edit = plan_edit(path, hosts, remove_passwords=remove_passwords)
-    if not dry_run:
-        write_edit(edit)
+    write_edit(edit)
     return edit
 
 
