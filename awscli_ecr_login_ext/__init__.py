@@ -35,7 +35,7 @@ def awscli_initialize(cli: Any) -> None:
 
     report = environ.get(HELPER_VARIABLE)
     if report:  # this CLI runs for docker-credential-ecr2: tell it what it must know
-        from .awscli_compat import report_facts_to_helper
+        from .cli.adapter import report_facts_to_helper
 
         report_facts_to_helper(report)
     _keep_the_v1_stand_in()
@@ -56,8 +56,8 @@ def _keep_the_v1_stand_in() -> None:
             or not path.isdir(path.join(site, "awscli"))):
         return
     try:
-        from . import redirect
-        from .setup_cli import write_survival_files
+        from .setup import redirect
+        from .setup.command import write_survival_files
 
         write_survival_files(redirect.data_directory(), site, say=lambda line: None)
     except OSError:
@@ -74,7 +74,7 @@ class LazyCommand:
     Every ``aws`` invocation builds the main command table, and every ``aws
     ecr2 ...`` builds the table of all ``ecr2`` subcommands; only invoking,
     documenting or completing a command touches an attribute, which imports
-    and creates the real command (``awscli_ecr_login_ext.commands.<module>``).
+    and creates the real command (``awscli_ecr_login_ext.cli.commands.<module>``).
     The CLI sets ``lineage`` on table entries, which is kept without loading.
     """
 
@@ -91,7 +91,7 @@ class LazyCommand:
         if self._command is None:
             from importlib import import_module
 
-            module = import_module(f"{__name__}.commands.{self._module}")
+            module = import_module(f"{__name__}.cli.commands.{self._module}")
             command = getattr(module, self._class_name)(self._session)
             if self._lineage is not None:
                 command.lineage = self._lineage

@@ -1,3 +1,3 @@
-from .setup_cli import main
+from .setup.command import main
 
 raise SystemExit(main())

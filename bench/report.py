@@ -82,10 +82,10 @@ def render(res: Results) -> str:
          "run the helper of `.venv-release`, a regular install as users get it (its "
          "`docker-credential-ecr2` is the launcher in `scripts/`) beside the official "
          "installer's frozen AWS CLI v2 (`.aws-cli-exe`, first on `PATH`): a miss of ours runs "
-         "that `aws`, so row 5 (N=1 included) is the cold miss beside it. Rows marked *floor* have no "
-         "target: they show what the compared side cannot go below. Where a ratio target of "
-         "1.01 sits inside the noise, the miss section bounds the plugin's share from the "
-         "import profile of the same command (row 6)."),
+         "that `aws`, so row 5 (N=1 included) is the cold miss beside it. Rows marked *floor* "
+         "have no target: they show what the compared side cannot go below. Where a ratio "
+         "target of 1.01 sits inside the noise, the miss section bounds the plugin's share "
+         "from the import profile of the same command (row 6)."),
         "",
         "## Results",
         "",
@@ -108,10 +108,12 @@ def render(res: Results) -> str:
             f"### 5. Scale: concurrent cold-cache `get`s ({res.scale_rounds} rounds each)",
             "",
             ("N helpers start together on an empty cache (a fresh `HOME` per batch), through "
-             "the proxy mode; N=1 is one cold miss (ours runs the frozen `aws` on PATH). Wall time: from the first start to the last exit, median of the "
+             "the proxy mode; N=1 is one cold miss (ours runs the frozen `aws` on PATH). Wall "
+             "time: from the first start to the last exit, median of the "
              "rounds. Requests: what reached the endpoint per batch, each round."),
             "",
-            "| N | ours wall ms | Go wall ms | ours/Go | requests, ours | requests, Go | Target | |",
+            ("| N | ours wall ms | Go wall ms | ours/Go | requests, ours | requests, Go | Target "
+             "| |"),
             "|---|---|---|---|---|---|---|---|",
         ]
         for s in res.scale:

@@ -133,15 +133,19 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
         if pair.a_requests or pair.b_requests:
             raise BenchError(f"{pair.a.label} / {pair.b.label}: requests reached the endpoint "
                              "on a warm cache")
+    # The ratio targets of 1.25× python -S and 1.50× the Go helper are retired (issue 20): they
+    # could only be met with more stand-ins for the standard library, and a few milliseconds on
+    # a pull are worth less than code a maintainer can trust. The hit's target is now "no slower
+    # than the release before": compared side by side against that build, not in this table.
     return [
-        Row(4, "Helper hit vs bare interpreter", "-", vs_bare, 1.25, HELPER_RSS_TARGET_MIB),
+        Row(4, "Helper hit vs bare interpreter", "-", vs_bare, None, HELPER_RSS_TARGET_MIB),
         Row(4, "Floor: the launcher's /bin/sh hop vs bare interpreter", "-", hop_vs_bare),
         Row(4, "Floor: the hop plus `import os` vs bare interpreter", "-", os_vs_bare),
         Row(4, "Floor: a minimal hit vs bare interpreter", "-", minimal_vs_bare),
         Row(4, "For comparison: a console script's start-up vs bare interpreter", "-",
             console_vs_bare),
         Row(4, "Helper hit vs interpreter with site", "-", vs_site),
-        Row(4, "Helper hit vs Go helper", "-", vs_go, 1.5, HELPER_RSS_TARGET_MIB),
+        Row(4, "Helper hit vs Go helper", "-", vs_go, None, HELPER_RSS_TARGET_MIB),
         Row(4, "Floor: bare interpreter vs Go helper", "-", bare_vs_go),
         Row(4, "Helper hit with ecr2_registry_profiles vs without", "-", mapped_vs_plain, 1.05),
     ]

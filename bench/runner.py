@@ -1,6 +1,7 @@
 """The lean process that starts and times every measured child.
 
-Run as ``python -S -E bench/runner.py SCRATCH_DIR``: stdlib only, never imported by the rest of ``bench``.
+Run as ``python -S -E bench/runner.py SCRATCH_DIR``: stdlib only, never imported by the rest
+of ``bench``.
 
 Why a separate process: on Linux a child's ``ru_maxrss`` includes the memory of the process it
 was forked from (fork copies its page tables; vfork/posix_spawn hand over the parent's whole

@@ -1,4 +1,5 @@
-"""Check that the locks in requirements/ still match what they were compiled from (``make lock-check``).
+"""Check that the locks in requirements/ still match what they were compiled from
+(``make lock-check``).
 
 For every lock of ``scripts/lock.py``: each requirement of its input (``requirements/<name>.in``)
 and each range pyproject.toml declares for what that lock installs (the ``dev`` extra for dev's

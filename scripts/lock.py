@@ -118,8 +118,9 @@ def compile_all(out: Path = REQUIREMENTS, *, keep: bool = False,
             compile_lock(lock, out, keep=keep or bool(upgrade), upgrade=upgrade,
                          scratch=Path(scratch))
             written.append(lock.path(out))
-            print(f"{lock.path(out).relative_to(REPO) if out.is_relative_to(REPO) else lock.path(out)}:"
-                  f" {len(pins(lock.path(out)))} packages", flush=True)
+            shown = (lock.path(out).relative_to(REPO) if out.is_relative_to(REPO)
+                     else lock.path(out))
+            print(f"{shown}: {len(pins(lock.path(out)))} packages", flush=True)
     return written
 
 

@@ -41,7 +41,7 @@ def identity_from_environment(environ: dict, profile: str | None = None, *,
     """The cache Identity docker-credential-ecr2 computes for ``environ`` beside an AWS CLI of
     ``major`` (needed only when AWS_PROFILE and AWS_DEFAULT_PROFILE differ) with or without
     botocore's login provider."""
-    from awscli_ecr_login_ext.credential_sources import chain_from_files
+    from awscli_ecr_login_ext.identity.chain import chain_from_files
 
     def cli_major() -> int:
         assert major is not None, "both profile variables are set: say which CLI major reads them"
@@ -179,7 +179,8 @@ def run_python(cli: Cli, code: str, *args: str, input: str | None = None,
         (root / "ecr2_test_run_python.py").write_text(_RUN_PYTHON_PLUGIN)
         (root / "config").write_text(f"[plugins]\ncli_legacy_plugin_path = {root}\n"
                                      "ecr2_test_run_python = ecr2_test_run_python\n")
-        run_env = {**clean_environment(root), **(env or {}), "AWS_CONFIG_FILE": str(root / "config"),
+        run_env = {**clean_environment(root), **(env or {}),
+                   "AWS_CONFIG_FILE": str(root / "config"),
                    "ECR2_TEST_CODE": code, "ECR2_TEST_ARGV": json.dumps(args)}
         return subprocess.run([str(cli.executable), "ecr2-test-run-python"], input=input,
                               env=run_env, capture_output=True, text=True, check=True)
@@ -198,7 +199,24 @@ def error_line(cli: Cli, message: str, *, usage: bool = False) -> str:
     return "aws: [ERROR]: " + ("An error occurred (ParamValidation): " if usage else "") + message
 
 
-@pytest.fixture(params=CLIS, ids=str)
+def config_exit_code(cli: Cli) -> int:
+    return 253 if cli.major >= 2 else 255  # v2's ConfigurationError; v1 exits 255 for all
+
+
+def config_error_line(cli: Cli, message: str) -> str:
+    """How a CLI prints the ConfigurationError the adapters raise (v1: our Ecr2Error)."""
+    if cli.enhanced_errors:
+        return "aws: [ERROR]: An error occurred (Configuration): " + message
+    return error_line(cli, message)
+
+
+# `make check` sets ECR2_TEST_CLIS=v1: the `cli` fixture then runs each test on the CLIs named
+# there (comma-separated labels) only. `make test` leaves it unset: every CLI.
+_CHOSEN_CLIS = [label for label in os.environ.get("ECR2_TEST_CLIS", "").split(",") if label]
+FIXTURE_CLIS = [c for c in CLIS if not _CHOSEN_CLIS or c.label in _CHOSEN_CLIS]
+
+
+@pytest.fixture(params=FIXTURE_CLIS, ids=str)
 def cli(request: pytest.FixtureRequest) -> Cli:
     chosen = request.param
     require(chosen.executable.exists(), f"AWS CLI {chosen.label} not found at {chosen.executable}")
@@ -321,7 +339,8 @@ def registry_behind_fake_ecr(workdir: Path, password: str):
 
 @pytest.fixture(scope="session", autouse=True)
 def real_home_untouched():
-    """Every test runs in its own HOME: the developer's own ~/.aws and ~/.docker stay as they were."""
+    """Every test runs in its own HOME: the developer's own ~/.aws and ~/.docker stay as they
+    were."""
     watched = [Path.home() / ".aws" / "ecr2", Path.home() / ".aws" / "cli" / "alias",
                Path.home() / ".docker" / "config.json", Path.home() / ".ecr"]
     before = {path: path.exists() for path in watched}

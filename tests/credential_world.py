@@ -345,10 +345,11 @@ sso_registration_scopes = sso:account:access
             capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False)
 
     def run_helper(self, source: Source, cli: Cli, server_url: str = REGISTRY,
-                   action: str = "get", helper: Path = HELPER) -> subprocess.CompletedProcess:
+                   action: str = "get", helper: Path = HELPER,
+                   extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """``helper`` (docker-credential-ecr2) as docker runs it, with ``cli`` the first ``aws``
         on PATH: the AWS CLI a miss runs."""
-        env = beside(cli, self.env_for(source, cli))
+        env = beside(cli, {**self.env_for(source, cli), **(extra_env or {})})
         if source.profile:
             env["AWS_PROFILE"] = source.profile
         return subprocess.run([str(helper), action], input=server_url, env=env,

@@ -15,7 +15,8 @@ of a command that failed)::
     pipx_inject(kind, root, awscli_version)   # `pipx install awscli==V`, then
                                               # `pipx inject --include-apps awscli WHEEL`
     venv_install(root, python, *requirements, extras="")
-                                              # `python -m venv`, then `pip install WHEEL[EXTRAS] REQS`
+                                              # `python -m venv`, then
+                                              # `pip install WHEEL[EXTRAS] REQS`
     user_install(home, python)                # `python -m pip install --user WHEEL` (its commands
                                               # find the package only with this HOME)
     sdist_install(root, python, *requirements)  # `pip install SDIST REQS`: pip builds it in
@@ -119,7 +120,8 @@ def run(argv: list, env: dict[str, str], cwd: Path | None = None) -> subprocess.
 
 def site_packages_of(python: Path, env: dict[str, str]) -> Path:
     """Where ``python`` imports the package from (with ``env``: a --user install needs its HOME)."""
-    code = "import awscli_ecr_login_ext as p, os; print(os.path.dirname(os.path.dirname(p.__file__)))"
+    code = ("import awscli_ecr_login_ext as p, os; "
+            "print(os.path.dirname(os.path.dirname(p.__file__)))")
     where = run([python, "-c", code], env, cwd=Path("/"))
     return Path(where.stdout.strip())
 

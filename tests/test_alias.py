@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from awscli_ecr_login_ext.aliases import ALIAS_TEXT, merge, unmerge
+from awscli_ecr_login_ext.setup.aliases import ALIAS_TEXT, merge, unmerge
 from tests.conftest import CLIS, REPO, registry_behind_fake_ecr, require
 from tests.servers.docker_registry import client_env
 

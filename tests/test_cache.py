@@ -15,8 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.cache import CachedToken, CacheError, CacheKey, TokenCache, _loads
-from awscli_ecr_login_ext.identity import Identity
+from awscli_ecr_login_ext.cache.token_cache import (
+    CachedToken,
+    CacheError,
+    CacheKey,
+    TokenCache,
+    _loads,
+)
+from awscli_ecr_login_ext.identity.principal import Identity
 from tests.conftest import require
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -552,8 +558,8 @@ def test_fetch_exception_propagates_and_releases_lock(cache):
 _CHILD = textwrap.dedent(
     """
     import json, os, sys, time
-    from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-    from awscli_ecr_login_ext.identity import Identity
+    from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+    from awscli_ecr_login_ext.identity.principal import Identity
 
     cache_dir, counter, go, ready, sleep = sys.argv[1:6]
     key = CacheKey("aws", "eu-west-1", "standard", False, Identity("profile:x", "profile:x"))
@@ -651,8 +657,8 @@ def test_core_imports_stay_light(tmp_path):
     code = textwrap.dedent(
         """
         import sys, time
-        from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-        from awscli_ecr_login_ext.credential_sources import chain_from_files
+        from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+        from awscli_ecr_login_ext.identity.chain import chain_from_files
         chain, name = chain_from_files({"HOME": sys.argv[1]}, major=int, login=bool)
         ident = chain.resolve(name).identity
         key = CacheKey("aws", "eu-west-1", "standard", False, ident)
@@ -761,7 +767,8 @@ ENTRYISH = st.one_of(
     st.tuples(
         st.sampled_from([b'{"a": 1}', b'{"a": NaN, "b": -Infinity}', b"{}", b'{"\\ud800": "x"}',
                          b'{"a": 1} ', b'{"a": 1}\n\t\r', b'{"a": 1}\x0c', b'{"a": 1}}',
-                         b'{"a": 1e999}', b'{"a": [1, 2.5, true, null]}', b'{"a": "\xed\xa0\x80"}']),
+                         b'{"a": 1e999}', b'{"a": [1, 2.5, true, null]}',
+                         b'{"a": "\xed\xa0\x80"}']),
         st.sampled_from([b"", b" ", b"\x00", b"\xef\xbb\xbf", b"\xff", b"x", b"{"]),
         st.booleans(),
     ).map(lambda t: t[1] + t[0] if t[2] else t[0] + t[1]),
@@ -786,8 +793,8 @@ def test_reading_an_entry_imports_no_json_hashlib_or_dataclasses(tmp_path):
     assert cache.put(make_key(), make_token())
     code = textwrap.dedent(f"""
         import sys
-        from awscli_ecr_login_ext.cache import CacheKey, TokenCache
-        from awscli_ecr_login_ext.identity import Identity
+        from awscli_ecr_login_ext.cache.token_cache import CacheKey, TokenCache
+        from awscli_ecr_login_ext.identity.principal import Identity
         key = CacheKey("aws", "eu-west-1", "standard", False,
                        Identity("profile:dev-hash", "profile:dev"))
         token = TokenCache({str(tmp_path / "cache")!r}, clock=lambda: {NOW!r}).get(key)

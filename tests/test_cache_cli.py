@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache, default_cache_dir
+from awscli_ecr_login_ext.cache.token_cache import (
+    CachedToken,
+    CacheKey,
+    TokenCache,
+    default_cache_dir,
+)
 from tests.conftest import (
     CLIS,
     Cli,
@@ -139,7 +144,8 @@ def test_clear_by_registry_and_all(aws_home, cli, fake_ecr):
     assert entry_files(directory) == []
     assert list(directory.iterdir()) == []  # lock files went with their entries
     cleared = aws_home.run(cli, "ecr2", "cache", "clear")
-    assert (cleared.returncode, cleared.stdout) == (0, f"Removed 0 cached tokens from {directory}\n")
+    assert (cleared.returncode, cleared.stdout) == (
+        0, f"Removed 0 cached tokens from {directory}\n")
 
 
 def test_clear_rejects_a_bad_registry(aws_home, cli):

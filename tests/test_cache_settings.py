@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from awscli_ecr_login_ext.cache import CacheKey, default_cache_dir
+from awscli_ecr_login_ext.cache.token_cache import CacheKey, default_cache_dir
 from tests.conftest import identity_from_environment
 
 PROFILE = "[default]\nregion = eu-west-1\n"
@@ -64,7 +64,8 @@ def test_without_the_setting_nothing_is_cached(aws_home, cli, fake_ecr):
 # -- the freshness floor: never store or serve a token with under 15 minutes left -----------------
 
 
-def plant_short_entry(aws_home, endpoint_url: str, *, fetched_ago: float, expires_in: float) -> Path:
+def plant_short_entry(aws_home, endpoint_url: str, *, fetched_ago: float,
+                      expires_in: float) -> Path:
     """Write an entry the way TokenCache.put does (its documented format), bypassing put's own
     refusal of short tokens: what an older version of the plugin may have left behind."""
     key = CacheKey("aws", "eu-west-1", "standard", False, identity_from_environment(aws_home.env),

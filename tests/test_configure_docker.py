@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.docker_config import (
+from awscli_ecr_login_ext.setup.docker_config import (
     DockerConfigError,
     containers_auth_path,
     docker_config_path,

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from awscli_ecr_login_ext import __version__
-from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-from awscli_ecr_login_ext.credential_helper import NOT_FOUND, _credentials_json, handle
+from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+from awscli_ecr_login_ext.helper.protocol import NOT_FOUND, _credentials_json, handle
 from tests.conftest import (
     REPO,
     clean_environment,
@@ -100,7 +100,8 @@ def test_get_private_registry(env, fake_ecr, stdin):
         "ServerURL": stdin.strip(), "Username": "AWS", "Secret": fake_ecr.password}
     assert result.stderr == ""
     [request] = fake_ecr.requests
-    assert (request.target, request.signing_region, request.authorized) == ("ecr", "eu-west-1", True)
+    assert (request.target, request.signing_region, request.authorized) == (
+        "ecr", "eu-west-1", True)
 
 
 def test_get_public_registry_signs_for_us_east_1(env, fake_ecr):
@@ -319,13 +320,13 @@ def test_usage(env, argv):
 
 PROBE = """
 import json, sys
-from awscli_ecr_login_ext.credential_helper import main
+from awscli_ecr_login_ext.helper.protocol import main
 code = main([sys.argv[1]])
 print("\\nMODULES" + json.dumps(sorted(sys.modules)), file=sys.stderr)
 sys.exit(code)
 """
 NOT_ON_THE_HIT_PATH = ("botocore", "awscli", "concurrent", "logging", "argparse", "datetime",
-                       "awscli_ecr_login_ext.logins", "urllib3", "jmespath")
+                       "awscli_ecr_login_ext.cli.logins", "urllib3", "jmespath")
 
 
 @pytest.mark.parametrize("action", ["get", "list"])
@@ -348,7 +349,7 @@ SLOW_ON_THE_HIT_PATH = ("re", "json", "configparser", "base64", "hashlib", "_has
                         "functools", "math")
 LEAN_PROBE = """
 import sys
-from awscli_ecr_login_ext.credential_helper import main
+from awscli_ecr_login_ext.helper.protocol import main
 code = main(["get"])
 sys.stderr.write("\\nMODULES" + repr(sorted(sys.modules)))
 sys.exit(code)

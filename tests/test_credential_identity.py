@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.cache import CachedToken, CacheKey, TokenCache
-from awscli_ecr_login_ext.credential_sources import (
+from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+from awscli_ecr_login_ext.identity.chain import (
     Chain,
     chain_from_files,
     profile_from_environment,
@@ -110,7 +110,8 @@ def test_distinct_principals_never_share_a_key(tmp_path):
              "environ": {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/creds"}},
         {"profiles": {"default": {"sso_session": "corp", "sso_account_id": "222222222222",
                                    "sso_role_name": "Admin"}}},
-        {"profiles": {}, "environ": {"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": str(token)}},
+        {"profiles": {}, "environ": {"AWS_ROLE_ARN": ROLE,
+                                     "AWS_WEB_IDENTITY_TOKEN_FILE": str(token)}},
         {"profiles": {}, "environ": {"AWS_ROLE_ARN": ROLE + "2",
                                    "AWS_WEB_IDENTITY_TOKEN_FILE": "/x"}},
         {"profiles": {}, "environ": {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1/c",
@@ -282,7 +283,7 @@ def test_helper_files_give_the_cli_sessions_identity(tmp_path, monkeypatch, conf
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.awscli_compat import credential_chain
+    from awscli_ecr_login_ext.cli.adapter import credential_chain
 
     session = botocore.session.Session()
     if explicit:
@@ -454,8 +455,8 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     import logging
     import threading
 
-    from awscli_ecr_login_ext import credential_sources
-    from awscli_ecr_login_ext.selection import TokenRequest
+    from awscli_ecr_login_ext.core.selection import TokenRequest
+    from awscli_ecr_login_ext.identity import chain as credential_sources
 
     for name in list(os.environ):
         if name.startswith("AWS_"):
@@ -465,7 +466,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.commands.options import token_cache, token_source
+    from awscli_ecr_login_ext.cli.service import token_cache, token_source
 
     right = credential_sources.Chain.resolve
 

@@ -84,7 +84,8 @@ def test_cli_gets_its_own_principals_token(world, cli, name):
         if run == "cached":  # the plain run may reuse the CLI's own assume-role cache
             assert world.assumed_since(sts_start) == list(source.assumes)
     if source.assumes and cli.label in NO_CONFIGURED_ENDPOINTS:  # STS through the proxy
-        assert {host for host, _ in world.endpoints.ecr.forwarded} == {"sts.eu-west-1.amazonaws.com"}
+        forwarded = {host for host, _ in world.endpoints.ecr.forwarded}
+        assert forwarded == {"sts.eu-west-1.amazonaws.com"}
     assert world.stray_calls(cli) == []
 
 
@@ -100,9 +101,13 @@ def test_helper_gets_its_own_principals_token(world, cli, name, pipx_helper):
     require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
     source = source_named(world, name)
     principal = source.principal_for_helper(cli)
-    result = world.run_helper(source, cli, helper=pipx_helper)
+    # AWS_ECR2_DEBUG=1: the helper says so when the key its child stored under is not the one
+    # it predicted (the contract between the helper's key and the CLI's, for every source).
+    result = world.run_helper(source, cli, helper=pipx_helper,
+                              extra_env={"AWS_ECR2_DEBUG": "1"})
     assert (result.returncode, token_of_helper(result)) == (
         0, FakeEcr.password_for(principal)), f"helper as {principal}: {described(result)}"
+    assert "debug:" not in result.stderr, described(result)
     assert world.principals_since(0) == [principal]
     assert world.stray_calls(cli) == []
 
@@ -228,7 +233,8 @@ def test_mfa_profile_prompts_on_a_tty_and_the_helper_serves_what_it_cached(world
     assert "Enter MFA code for arn:aws:iam::111111111111:mfa/user-b" in shown
     assert FakeEcr.password_for(principal) in shown, shown
     assert world.principals_since(0) == [principal]
-    assert ("AssumeRole", "arn:aws:iam::111111111111:role/mfa-role") in world.endpoints.sts.actions()
+    mfa_role = "arn:aws:iam::111111111111:role/mfa-role"
+    assert ("AssumeRole", mfa_role) in world.endpoints.sts.actions()
 
     result = world.run_helper(MFA, cli, helper=pipx_helper)  # never prompts: the CLI's entry
     assert token_of_helper(result) == FakeEcr.password_for(principal), described(result)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.tools import LoginTool, ToolError, find_tool, run_login
+from awscli_ecr_login_ext.cli.tools import LoginTool, ToolError, find_tool, run_login
 from tests.conftest import start_registry, unavailable
 from tests.servers.docker_registry import LocalRegistry, MissingBinary, client_env
 

@@ -38,8 +38,8 @@ PASSWORD = "pa55-w0rd/with:colon"  # a colon inside the password must survive de
 # The suite's CLIs by label (v1 1.46 and the v2s; v1.45 shares v1's behaviour here).
 CLIS = {cli.label: str(cli.executable) for cli in SUITE_CLIS if cli.label != "v1.45"}
 # Which host each CLI's endpoint rules pick for ECR in us-west-2. They differ:
-# botocore's newer ECR rule set (CLI v1 1.46, v2 2.36 pip-built or frozen) uses "api.ecr-fips" for FIPS and
-# "ecr.<region>.api.aws" for dual-stack, while the older one in CLI v2 2.9 uses
+# botocore's newer ECR rule set (CLI v1 1.46, v2 2.36 pip-built or frozen) uses "api.ecr-fips"
+# for FIPS and "ecr.<region>.api.aws" for dual-stack, while the older one in CLI v2 2.9 uses
 # "ecr-fips" and "api.ecr.<region>.api.aws". These tests pin the observed hosts.
 FIPS_HOST = {
     "v1": "api.ecr-fips.us-west-2.amazonaws.com",

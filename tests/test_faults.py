@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.registry import RegistryError
-from awscli_ecr_login_ext.selection import MissingRegionError, select_registries
+from awscli_ecr_login_ext.core.registry import RegistryError
+from awscli_ecr_login_ext.core.selection import MissingRegionError, select_registries
 from tests.conftest import Cli, usage_exit_code
 from tests.servers.fake_ecr import FAULTS
 from tests.test_cache_cli import CACHED_PASSWORD, cache_dir, cache_key, plant, snapshot

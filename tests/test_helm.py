@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.docker_config import helm_registry_config_path
-from awscli_ecr_login_ext.tools import TOOLS, run_login
+from awscli_ecr_login_ext.cli.tools import TOOLS, run_login
+from awscli_ecr_login_ext.setup.docker_config import helm_registry_config_path
 from tests.conftest import ACCESS_KEY_ID, Cli, require, unavailable
 from tests.servers.docker_registry import LocalRegistry, MissingBinary
 from tests.servers.fake_ecr import FakeEcr

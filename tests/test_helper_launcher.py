@@ -57,7 +57,7 @@ def test_a_warm_hit_runs_without_site(env, fake_ecr):
     assert json.loads(warm.stdout) == json.loads(cold.stdout)
     assert len(fake_ecr.requests) == 1
     warm_modules = set(imported_modules(warm.stderr))
-    assert "awscli_ecr_login_ext.credential_helper" in warm_modules
+    assert "awscli_ecr_login_ext.helper.protocol" in warm_modules
     assert not warm_modules & {"site", "re", "json", "hashlib", "configparser", "typing",
                                "awscli", "botocore"}
 
@@ -126,7 +126,8 @@ def test_without_the_sibling_python_one_clear_line(env, tmp_path, sibling):
 def test_the_working_directory_cannot_shadow_the_package(env, fake_ecr, tmp_path):
     hostile = tmp_path / "cwd" / "awscli_ecr_login_ext"
     hostile.mkdir(parents=True)
-    (hostile / "__init__.py").write_text("raise SystemExit('imported from the working directory')\n")
+    (hostile / "__init__.py").write_text(
+        "raise SystemExit('imported from the working directory')\n")
     (hostile.parent / "site.py").write_text("raise SystemExit('site from the working directory')\n")
     result = run(RELEASE_HELPER, env, "get", PRIVATE, cwd=hostile.parent)
     assert result.returncode == 0, result.stderr

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.aws_files import expand_user, parse_plain_ini, read_ini
-from awscli_ecr_login_ext.identity import Identity, canonical_json, sha256
+from awscli_ecr_login_ext.identity.aws_files import expand_user, parse_plain_ini, read_ini
+from awscli_ecr_login_ext.identity.principal import Identity, canonical_json, sha256
 from tests.conftest import REPO, identity_from_environment
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
@@ -174,7 +174,7 @@ def test_lone_surrogates_do_not_raise(tmp_path):
 def test_keys_are_pinned():
     """Changing how a key is computed orphans every cached token, and a CLI and a helper of
     different versions would stop sharing entries: do it only on purpose (KEY_VERSION)."""
-    from awscli_ecr_login_ext.credential_sources import Chain
+    from awscli_ecr_login_ext.identity.chain import Chain
 
     env = Chain({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE\ud800\u00e9"}, {}).resolve("default")
     assert env.identity.key == (
@@ -269,7 +269,7 @@ def testread_ini_imports_configparser_only_for_unusual_files(tmp_path):
     plain.write_text("[default]\nregion = eu-west-1\ns3 =\n  x = 1\n")
     unusual.write_text("[DEFAULT]\nregion = eu-west-1\n[profile dev]\n")
     assert read_ini(str(unusual)) == {"profile dev": {"region": "eu-west-1"}}
-    code = (f"import sys; from awscli_ecr_login_ext.aws_files import read_ini; "
+    code = (f"import sys; from awscli_ecr_login_ext.identity.aws_files import read_ini; "
             f"print(read_ini({str(plain)!r})); "
             "print(sorted(m for m in ('re', 'configparser', 'json', 'hashlib', 'dataclasses') "
             "if m in sys.modules))")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.commands.login import describe_expiry
+from awscli_ecr_login_ext.cli.commands.login import describe_expiry
 from tests.conftest import (
     CLIS,
     MOTO_PASSWORD,
@@ -125,7 +125,8 @@ def no_secret(result: subprocess.CompletedProcess, *secrets: str) -> None:
 # -- the seed's pipe, on every CLI --------------------------------------------------------
 
 
-def pipe(aws_home, cli, ecr: FakeEcr, client_argv: list[str], env: dict) -> subprocess.CompletedProcess:
+def pipe(aws_home, cli, ecr: FakeEcr, client_argv: list[str],
+         env: dict) -> subprocess.CompletedProcess:
     """`aws ecr2 get-login-password ... | CLIENT login ...` as two real processes and a pipe."""
     aws = subprocess.Popen(
         [str(cli.executable), "ecr2", "get-login-password", "--endpoint-url", ecr.url,

@@ -1,4 +1,5 @@
-"""`aws ecr2 get-login-password` against `aws ecr get-login-password`, run the way a user runs them."""
+"""`aws ecr2 get-login-password` against `aws ecr get-login-password`, run the way a user runs
+them."""
 
 from __future__ import annotations
 

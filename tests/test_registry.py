@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.registry import (
+from awscli_ecr_login_ext.core.registry import (
     EXAMPLE_HOST,
     Registry,
     RegistryError,
@@ -711,7 +711,7 @@ def test_registry_id_is_the_regular_grammar(value: str) -> None:
 
 
 def test_parsing_a_name_imports_no_re_or_ipaddress() -> None:
-    code = ("import sys; from awscli_ecr_login_ext.registry import parse_registry; "
+    code = ("import sys; from awscli_ecr_login_ext.core.registry import parse_registry; "
             f"parse_registry({STD!r}); parse_registry('public.ecr.aws'); "
             f"parse_registry('127.0.0.1:5000={STD}'); "
             "print(sorted(m for m in ('re', 'ipaddress', 'dataclasses') if m in sys.modules))")

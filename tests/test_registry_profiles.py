@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from awscli_ecr_login_ext.registry import RegistryError, parse_registry
-from awscli_ecr_login_ext.registry_profiles import parse_registry_profiles, profile_for
-from awscli_ecr_login_ext.selection import aliases_from_config
+from awscli_ecr_login_ext.core.registry import RegistryError, parse_registry
+from awscli_ecr_login_ext.core.registry_profiles import parse_registry_profiles, profile_for
+from awscli_ecr_login_ext.core.selection import aliases_from_config
 from tests.conftest import REPO
 
 TOOLS = "111111111111.dkr.ecr.eu-west-1.amazonaws.com"
@@ -89,7 +89,7 @@ def test_profile_for_resolves_aliases_first() -> None:
 
 
 def test_parsing_imports_nothing_heavy() -> None:
-    code = ("import sys; from awscli_ecr_login_ext.registry_profiles import "
+    code = ("import sys; from awscli_ecr_login_ext.core.registry_profiles import "
             "parse_registry_profiles, profile_for; "
             f"m = parse_registry_profiles('{TOOLS} = tools', {{'tools'}}); "
             f"profile_for('{TOOLS}', m); "
@@ -104,7 +104,7 @@ def test_parsing_imports_nothing_heavy() -> None:
 
 
 def edited(text: str, section: str, *entries: tuple[str, str]) -> tuple[str, list]:
-    from awscli_ecr_login_ext.aws_config import ConfigSection
+    from awscli_ecr_login_ext.setup.config_editor import ConfigSection
 
     config = ConfigSection(text, section)
     changes = [config.set_nested("ecr2_registry_profiles", name, value,

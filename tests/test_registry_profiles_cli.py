@@ -16,7 +16,13 @@ import pytest
 
 from awscli_ecr_login_ext import HELPER_VARIABLE
 from tests import test_credential_sources
-from tests.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Cli, error_line, start_registry
+from tests.conftest import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    config_error_line,
+    config_exit_code,
+    start_registry,
+)
 from tests.credential_world import Source, described
 from tests.servers.docker_registry import client_env
 from tests.servers.fake_ecr import FakeEcr
@@ -180,17 +186,6 @@ def test_login_logs_in_to_two_registries_with_two_principals(home, cli, ecr, tmp
 # -- a bad mapping: one line naming the line, nothing fetched, nothing cached --------------------
 
 
-def config_exit_code(cli: Cli) -> int:
-    return 253 if cli.major >= 2 else 255  # v2's ConfigurationError; v1 exits 255 for all
-
-
-def config_error_line(cli: Cli, message: str) -> str:
-    """How a CLI prints the ConfigurationError the adapters raise (v1: our Ecr2Error)."""
-    if cli.enhanced_errors:
-        return "aws: [ERROR]: An error occurred (Configuration): " + message
-    return error_line(cli, message)
-
-
 def malformed(line: str, reason: str) -> str:
     return (f"{line!r} in ecr2_registry_profiles is not a valid registry mapping ({reason}); "
             "expected ECRHOST = PROFILE such as 123456789012.dkr.ecr.us-east-1.amazonaws.com "
@@ -282,8 +277,8 @@ def test_with_environment_keys_a_mapped_registry_still_uses_its_profile(home, cl
     assert result.stdout.split() == [password("tools-user"), password("prod-user")]
     assert [r.principal for r in ecr.requests] == ["prod-user", "tools-user"]
     listed = json.loads(home.run(cli, "ecr2", "cache", "list").stdout)["Entries"]
-    assert sorted(((e["Profile"], e["Identity"][:4]) for e in listed), key=lambda pair: pair[1]) == [
-        (None, "env:"), ("tools", "prof")]  # environment keys belong to no profile
+    pairs = sorted(((e["Profile"], e["Identity"][:4]) for e in listed), key=lambda pair: pair[1])
+    assert pairs == [(None, "env:"), ("tools", "prof")]  # environment keys belong to no profile
 
 
 # -- configure-docker --profile -----------------------------------------------------------------

@@ -16,7 +16,7 @@ HISTORY_PROFILE = "[default]\nregion = eu-west-1\ncli_history = enabled\n"
 
 
 def ecr2_subcommands() -> set[str]:
-    from awscli_ecr_login_ext.commands.ecr2 import Ecr2Command
+    from awscli_ecr_login_ext.cli.commands.ecr2 import Ecr2Command
 
     return {entry["name"] for entry in Ecr2Command.SUBCOMMANDS}
 

@@ -1,4 +1,5 @@
-"""`awscli-ecr-login-ext install|uninstall|status` on real config files, checked with the real CLIs."""
+"""`awscli-ecr-login-ext install|uninstall|status` on real config files, checked with the real
+CLIs."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.aws_config import ConfigSection, read_config
-from awscli_ecr_login_ext.setup_cli import PATH_KEY, PLUGINS, apply_install, apply_uninstall
+from awscli_ecr_login_ext.setup.command import PATH_KEY, PLUGINS, apply_install, apply_uninstall
+from awscli_ecr_login_ext.setup.config_editor import ConfigSection, read_config
 from tests.conftest import (
     CLIS,
     MOTO_PASSWORD,
@@ -135,7 +136,8 @@ def test_auto_with_no_cli_on_path_is_a_clear_error(aws_home, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "awscli_ecr_login_ext", "install",
          "--config-file", str(aws_home.config_file)],
-        check=False, capture_output=True, text=True, cwd=REPO, env={**aws_home.env, "PATH": str(tmp_path)})
+        check=False, capture_output=True, text=True, cwd=REPO,
+        env={**aws_home.env, "PATH": str(tmp_path)})
     assert result.returncode == 1
     assert result.stderr.strip() == ("awscli-ecr-login-ext: No AWS CLI found on PATH; name the "
                                      "one to configure with --cli v1, v2 or both.")
@@ -378,8 +380,8 @@ def cli_version(cli) -> str:
 
 
 def test_the_index_generator_runs_on_the_python_of_the_aws_script(tmp_path):
-    from awscli_ecr_login_ext.clis import AwsCli
-    from awscli_ecr_login_ext.setup_cli import interpreter_of
+    from awscli_ecr_login_ext.setup.clis import AwsCli
+    from awscli_ecr_login_ext.setup.command import interpreter_of
 
     script = tmp_path / "aws"
     script.write_text("#!/usr/bin/env python3\nimport awscli.clidriver\n")
@@ -481,8 +483,9 @@ NOBODY = 65534
 
 
 def as_nobody(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                           *argv], capture_output=True, text=True, env=env, check=False,
+    return subprocess.run([shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                           "--clear-groups", *argv], capture_output=True, text=True, env=env,
+                          check=False,
                           timeout=300)
 
 
@@ -525,7 +528,8 @@ def test_a_root_owned_frozen_index_gets_one_line_saying_what_to_run():
         assert index.read_bytes() == before
 
         as_root = subprocess.run(shlex.split(write.removeprefix("sudo ")), capture_output=True,
-                                 text=True, check=False, env=clean_environment(Path("/nonexistent")))
+                                 text=True, check=False,
+                                 env=clean_environment(Path("/nonexistent")))
         assert as_root.returncode == 0, as_root.stderr
         assert json.loads(as_root.stdout)["Changed"] is True
         assert "the completion index includes ecr2" in as_nobody([*setup, "status"], env).stdout

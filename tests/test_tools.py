@@ -14,9 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext import tools
-from awscli_ecr_login_ext.errors import Ecr2Error
-from awscli_ecr_login_ext.tools import (
+from awscli_ecr_login_ext.cli import tools
+from awscli_ecr_login_ext.cli.tools import (
     DEFAULT_TOOL_ORDER,
     TOOLS,
     LoginTool,
@@ -26,6 +25,7 @@ from awscli_ecr_login_ext.tools import (
     mask,
     run_login,
 )
+from awscli_ecr_login_ext.core.errors import Ecr2Error
 from tests.conftest import require, shebang_python
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -464,7 +464,7 @@ def test_run_login_stdin_is_exactly_password_and_newline(tmp_path: Path, passwor
 
 def test_module_imports_nothing_from_the_aws_cli() -> None:
     code = (
-        "import sys, awscli_ecr_login_ext.tools; "
+        "import sys, awscli_ecr_login_ext.cli.tools; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('awscli', 'botocore', 'boto3', 'dateutil')))"
     )

@@ -1,0 +1,1 @@
+"""Floor 1: the grammar and values everything else builds on; the standard library only."""

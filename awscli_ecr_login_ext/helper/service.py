@@ -1,0 +1,193 @@
+"""The credential helper's service: ``get``, ``list`` and ``erase`` over the token cache, with
+the user's own AWS CLI (``child``) filling it on a miss."""
+
+from __future__ import annotations
+
+from . import (
+    DEBUG_VARIABLE,
+    LOCK_WAIT_SECONDS,
+    PROGRAM,
+    TRUE,
+    USERNAME_FALLBACK,
+    HelperError,
+)
+from .settings import Settings
+
+
+class Service:
+    """One protocol request's work; the cache and the child are made when first needed."""
+
+    def __init__(self, environ):
+        self.environ = environ
+        self._child = None
+        self.notes = []
+        self._cache = None
+        self._cache_made = False
+        self.config = Settings.active(environ, lambda: self.child().facts())
+
+    def child(self):
+        """The user's ``aws`` (``child.Child``): looked for only when a request needs it."""
+        if self._child is None:
+            from .child import Child
+
+            self._child = Child(self.environ, self._notes)
+        return self._child
+
+    @property
+    def warnings(self):
+        """What the child printed on stderr besides its answer (degraded service...), then
+        the debug lines of AWS_ECR2_DEBUG."""
+        return (self._child.warnings if self._child is not None else []) + self.notes
+
+    # -- shared pieces ------------------------------------------------------------------
+
+    def cache_enabled(self):
+        return self.environ.get("AWS_ECR2_NO_CACHE", "").strip().lower() not in TRUE
+
+    def cache(self):
+        """The TokenCache, or None when AWS_ECR2_NO_CACHE is set."""
+        if not self._cache_made:
+            self._cache_made = True
+            if self.cache_enabled():
+                from ..cache.token_cache import TokenCache
+
+                self._cache = TokenCache(min_ttl=self.config.min_ttl(), environ=self.environ)
+        return self._cache
+
+    def _notes(self):
+        """Where the CLI's facts are kept: the cache directory (the token cache's freshness
+        settings do not matter for them, and may not be known yet)."""
+        if not self.cache_enabled():
+            return None
+        from ..cache.token_cache import TokenCache
+
+        return TokenCache(environ=self.environ)
+
+    def registry(self, server_url):
+        """The ECR registry ``server_url`` names (directly or as an alias), or None."""
+        from ..core.registry import RegistryError, host_of, quote
+        from ..core.selection import resolve_registry
+
+        if "=" in server_url:
+            raise HelperError(f"{quote(server_url, 80)} is not a registry server URL")
+        host_of(server_url)  # a RegistryError ("not a valid registry host") for non-hosts
+        try:
+            return resolve_registry(server_url, self.config.aliases())
+        except RegistryError:
+            return None
+
+    def key(self, registry):
+        """The cache key of ``registry``'s token: signed by its mapped profile, else the
+        active one."""
+        from ..cache.token_cache import CacheKey
+        from ..core.selection import TokenRequest
+
+        signer = self.config.for_registry(registry)
+        request = TokenRequest.for_registry(registry)
+        return CacheKey.for_request(request, signer.predicted().identity,
+                                    signer.endpoint_url(request.service))
+
+    # -- actions ------------------------------------------------------------------------
+
+    def get(self, server_url):
+        registry = self.registry(server_url)
+        if registry is None:
+            return None
+        from ..cache.token_cache import HELPER_LOCK
+        from ..core.authtoken import decode_token
+
+        cache = self.cache()
+        if cache is None:
+            self.config.for_registry(registry)  # a bad mapping fails before any call
+            token = self.child().fetch(registry)
+        else:
+            # Single flight among helpers under a lock of their own: the `aws` child then
+            # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
+            key = self.key(registry)
+            token, hit = cache.fetch(key, lambda: self.child().fetch(registry),
+                                     wait=LOCK_WAIT_SECONDS, store=False, lock=HELPER_LOCK)
+            if not hit and self.environ.get(DEBUG_VARIABLE, "").strip().lower() in TRUE:
+                self._say_if_the_child_missed_the_key(cache, key, token)
+        return decode_token(token.token)
+
+    def _say_if_the_child_missed_the_key(self, cache, key, token):
+        """With AWS_ECR2_DEBUG=1: one line when the ``aws`` child did not store its token under
+        the key this helper predicted, so that every pull pays an AWS CLI start."""
+        if cache.get_unexpired(key) is not None:
+            return
+        wanted = key.descriptor()
+        stored = [descriptor for descriptor, entry in cache.entries()
+                  if entry.token == token.token]
+        if not stored:
+            self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored no token under the cache "
+                              f"key this helper predicts ({_described(wanted)}): every pull "
+                              "runs it")
+            return
+        differ = [f"{name} {stored[0].get(name)!r} (predicted {wanted[name]!r})"
+                  for name in sorted(wanted) if stored[0].get(name) != wanted[name]]
+        self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored its token under another "
+                          f"cache key than this helper predicts: {', '.join(differ)}; every "
+                          "pull runs it")
+
+    def list(self):
+        cache = self.cache()
+        if cache is None:
+            return {}
+        import time
+
+        from ..core.registry import (
+            PUBLIC_HOSTS,
+            RegistryError,
+            format_host,
+            host_of,
+            parse_registry,
+        )
+
+        identity = self.config.predicted().identity.key
+        now = time.time()
+        endpoints = {}
+        hosts = {}
+        for descriptor, token in cache.entries():
+            public = descriptor["public"]
+            service = "ecr-public" if public else "ecr"
+            if service not in endpoints:
+                endpoints[service] = self.config.endpoint_url(service)
+            if (descriptor["identity"] != identity
+                    or descriptor["endpoint_url"] != endpoints[service]
+                    or token.remaining(now) <= 0):
+                continue
+            variant = descriptor["variant"]
+            if public:
+                dualstack = "dualstack" in variant
+                hosts.update((h, USERNAME_FALLBACK) for h, ds in PUBLIC_HOSTS.items()
+                             if ds == dualstack)
+                continue
+            try:
+                account = host_of(token.proxy_endpoint or "").split(".", 1)[0]
+                hosts[format_host(account, descriptor["region"], fips="fips" in variant,
+                                  dualstack="dualstack" in variant)] = USERNAME_FALLBACK
+            except RegistryError:
+                continue  # no usable proxy endpoint: nothing to name
+        # The names the profile configures: each by the entry of the profile that signs for it.
+        configured = dict(self.config.aliases())
+        configured.update((host, parse_registry(host))
+                          for host in self.config.registry_profiles())
+        for name, registry in configured.items():
+            if cache.get_unexpired(self.key(registry)) is not None:
+                hosts[name] = USERNAME_FALLBACK
+        return hosts
+
+    def erase(self, server_url):
+        registry = self.registry(server_url)
+        cache = self.cache()
+        if registry is None or cache is None:
+            return 0
+        wanted = self.key(registry).descriptor()
+        del wanted["identity_label"]  # informational only, like in the cache itself
+        return cache.remove(
+            lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
+
+
+def _described(descriptor):
+    return ", ".join(f"{name} {descriptor[name]!r}" for name in
+                     ("identity_label", "endpoint_url", "region", "variant"))

@@ -1,0 +1,94 @@
+"""Finding the AWS CLIs on PATH and asking them about themselves (core: stdlib only)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import Ecr2Error
+
+_VERSION = re.compile(r"aws-cli/(\d+)\.(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True)
+class AwsCli:
+    executable: str
+    version: str
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+
+def _run(argv: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        argv, env=env, stdin=subprocess.DEVNULL, check=False, capture_output=True, text=True,
+        timeout=timeout
+    )
+
+
+def find_clis() -> list[AwsCli]:
+    """Every distinct ``aws`` on PATH, in PATH order, with its version.
+
+    Versions are read with an empty config file, so a broken ``[plugins]``
+    section cannot hide a CLI.
+    """
+    seen: set[str] = set()
+    found = []
+    env = dict(os.environ, AWS_CONFIG_FILE=os.devnull)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(directory or ".") / "aws"
+        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            continue
+        real = os.path.realpath(candidate)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            completed = _run([str(candidate), "--version"], env)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        match = _VERSION.search(completed.stdout + completed.stderr)
+        if match:
+            found.append(AwsCli(str(candidate), ".".join(match.groups())))
+    return found
+
+
+def ecr2_loads(cli: AwsCli, config_file: Path) -> tuple[bool, str]:
+    """Whether ``aws ecr2`` is a known command for this CLI with this config file.
+
+    ``aws ecr2`` without a subcommand fails with the group's own usage line when
+    the plugin loaded, and with "Invalid choice" or a traceback when it did not.
+    """
+    env = dict(os.environ, AWS_CONFIG_FILE=str(config_file))
+    try:
+        completed = _run([cli.executable, "ecr2"], env)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return False, str(error)
+    if "ecr2 <subcommand>" in completed.stderr:
+        return True, "loads"
+    return False, last_line(completed.stderr)
+
+
+def last_line(stderr: str) -> str:
+    """The line a failed command ends its error output with: what went wrong."""
+    return (stderr.strip().splitlines() or ["no output"])[-1]
+
+
+def completion_index_report(cli: AwsCli, config_file: Path, *, dry_run: bool) -> dict:
+    """What ``aws ecr2 completion-index`` of this v2 reports (with ``dry_run``, writing
+    nothing): ``IndexFile``, ``UpToDate``, ``Writable``, ``Changed``, ``WriteCommand``."""
+    env = dict(os.environ, AWS_CONFIG_FILE=str(config_file))
+    argv = [cli.executable, "ecr2", "completion-index", "--output", "json"]
+    try:
+        completed = _run(argv + (["--dry-run"] if dry_run else []), env)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise Ecr2Error(f"Cannot run {cli.executable}: {error}") from None
+    if completed.returncode != 0:
+        raise Ecr2Error(f"aws ecr2 completion-index failed in AWS CLI {cli.version}: "
+                        f"{last_line(completed.stderr)}")
+    return json.loads(completed.stdout)
