@@ -97,7 +97,28 @@ class RegistryError(Ecr2Error, ValueError):
     """A value that is not a usable registry; the message is one user-facing line."""
 
 
-class Registry(Frozen):
+class Endpoint(Frozen):
+    """What a registry and a token request share: their fips, dualstack and public fields
+    decide the variant of the endpoint and the service that answers."""
+
+    __slots__ = ()
+
+    fips: bool
+    dualstack: bool
+    public: bool
+
+    @property
+    def variant(self) -> str:
+        """One of VARIANTS: "standard", "fips", "dualstack" or "fips-dualstack"."""
+        return variant_of(self.fips, self.dualstack)
+
+    @property
+    def service(self) -> str:
+        """The AWS service that issues credentials here."""
+        return "ecr-public" if self.public else "ecr"
+
+
+class Registry(Endpoint):
     """An ECR registry as named by the user, together with the ECR identity behind it.
 
     Immutable; compares, hashes and prints by its fields; ``_replace`` makes a changed copy.
@@ -125,16 +146,6 @@ class Registry(Frozen):
         init(self, "dualstack", dualstack)
         init(self, "public", public)
         init(self, "ecr_host", ecr_host)
-
-    @property
-    def variant(self) -> str:
-        """One of VARIANTS: "standard", "fips", "dualstack" or "fips-dualstack"."""
-        return variant_of(self.fips, self.dualstack)
-
-    @property
-    def service(self) -> str:
-        """The AWS service that issues credentials for this registry."""
-        return "ecr-public" if self.public else "ecr"
 
 
 def quote(value: object, limit: int = _MAX_QUOTED) -> str:

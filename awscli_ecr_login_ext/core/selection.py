@@ -8,8 +8,8 @@ serves each distinct :class:`TokenRequest`, however many registries share it.
 from __future__ import annotations
 
 from .errors import Ecr2Error
-from .frozen import Frozen
 from .registry import (
+    Endpoint,
     Registry,
     RegistryError,
     format_host,
@@ -18,7 +18,6 @@ from .registry import (
     parse_registry,
     parse_registry_id,
     partition_of_region,
-    variant_of,
 )
 
 # typing.TYPE_CHECKING without importing typing; collections.abc is imported only where used
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 _REQUEST_FIELDS = ("partition", "region", "fips", "dualstack", "public")
 
 
-class TokenRequest(Frozen):
+class TokenRequest(Endpoint):
     """One GetAuthorizationToken call: where it goes and which service answers it.
 
     Immutable; compares, hashes and prints by its fields.
@@ -52,14 +51,6 @@ class TokenRequest(Frozen):
         init(self, "fips", fips)
         init(self, "dualstack", dualstack)
         init(self, "public", public)
-
-    @property
-    def variant(self) -> str:
-        return variant_of(self.fips, self.dualstack)
-
-    @property
-    def service(self) -> str:
-        return "ecr-public" if self.public else "ecr"
 
     @classmethod
     def for_registry(cls, registry: Registry) -> TokenRequest:
