@@ -416,6 +416,36 @@ def test_the_uninstall_block_drops_only_ecr2s_credhelpers(tmp_path):
     assert not nothing.exists()
 
 
+def push_docker_manifest(registry, name: str, tag: str) -> str:
+    """The registry's tiny image again, under a Docker schema 2 manifest: `docker manifest
+    inspect` reads no OCI manifest, and there is no daemon for a `docker pull`."""
+    import urllib.parse
+
+    layout, _ = registry.build_oci_layout(tag)
+    index = json.loads((layout / "index.json").read_text())
+    blobs = layout / "blobs" / "sha256"
+    oci = json.loads((blobs / index["manifests"][0]["digest"].split(":", 1)[1]).read_bytes())
+    for item in [oci["config"], *oci["layers"]]:
+        _, headers = registry._request("POST", f"/v2/{name}/blobs/uploads/")
+        location = headers["Location"]
+        joiner = "&" if "?" in location else "?"
+        registry._request("PUT", f"{location}{joiner}digest="
+                          f"{urllib.parse.quote(item['digest'], safe='')}",
+                          (blobs / item["digest"].split(":", 1)[1]).read_bytes(),
+                          {"Content-Type": "application/octet-stream"})
+    docker = "application/vnd.docker."
+    manifest = {
+        "schemaVersion": 2, "mediaType": f"{docker}distribution.manifest.v2+json",
+        "config": {**oci["config"], "mediaType": f"{docker}container.image.v1+json"},
+        "layers": [{**layer, "mediaType": f"{docker}image.rootfs.diff.tar.gzip"}
+                   for layer in oci["layers"]]}
+    status, _ = registry._request("PUT", f"/v2/{name}/manifests/{tag}",
+                                  json.dumps(manifest).encode(),
+                                  {"Content-Type": manifest["mediaType"]})
+    assert status == 201
+    return f"{registry.host}/{name}:{tag}"
+
+
 def test_the_readme_upgrade_then_uninstall_keep_docker_working_and_leave_nothing_dangling(
         tmp_path):
     """pipx installs an older wheel (the index is a find-links directory), the README's quick
@@ -464,7 +494,7 @@ def test_the_readme_upgrade_then_uninstall_keep_docker_working_and_leave_nothing
         (home / ".aws" / "config").write_text(
             f"[default]\nregion = eu-west-1\necr2_registry_aliases =\n"
             f"    {registry.host} = {ecr_host}\n")
-        image = f"{registry.host}/hello:v1"
+        image = push_docker_manifest(registry, "hello", "docker")
         # What the README's quick start does, with `pipx install NAME` as it will be on PyPI.
         sh(f"{pipx} install {PACKAGE}")
         sh("awscli-ecr-login-ext install --cli v2")
