@@ -385,34 +385,59 @@ def test_the_dangling_helpers_check_sees_one(tmp_path):
     assert len(dangling_helpers(config, str(tmp_path / "bin"))) == 2
 
 
-def test_the_uninstall_block_drops_only_ecr2s_credhelpers(tmp_path):
-    """Its first command alone, on a config.json holding other helpers and keys too."""
-    script = block_under("Uninstall").split("\nawscli-ecr-login-ext uninstall", 1)[0]
-    docker = tmp_path / ".docker"
+UNINSTALL = "awscli-ecr-login-ext uninstall"
+
+
+def uninstall_docker_step(text: str | None = None) -> str:
+    """The lines of the README's Uninstall block before `awscli-ecr-login-ext uninstall`:
+    docker's step, which must be there, with `pipx uninstall` last."""
+    lines = block_under("Uninstall", text).splitlines()
+    assert UNINSTALL in lines, f"README.md's Uninstall block does not run `{UNINSTALL}`"
+    at = lines.index(UNINSTALL)
+    assert any(line.startswith("pipx uninstall ") for line in lines[at + 1:]), (
+        f"README.md's Uninstall block has no `pipx uninstall` after `{UNINSTALL}`")
+    assert any(line.strip() and not line.startswith("#") for line in lines[:at]), (
+        f"README.md's Uninstall block drops nothing of docker's before `{UNINSTALL}`")
+    return "\n".join(lines[:at]) + "\n"
+
+
+def test_the_uninstall_check_fails_without_the_docker_step():
+    block = block_under("Uninstall")
+    without = block.replace(uninstall_docker_step(), "", 1)
+    with pytest.raises(AssertionError, match="drops nothing of docker's"):
+        uninstall_docker_step(readme().replace(block, without, 1))
+
+
+def test_the_uninstall_blocks_docker_step_drops_only_ecr2s_credhelpers(aws_home, cli):
+    """Its docker step alone, with each CLI as `aws`, on a config.json holding other helpers
+    and keys too, under DOCKER_CONFIG too, and with no docker config at all."""
+    script = uninstall_docker_step()
+    bin_dir = aws_home.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").symlink_to(cli.executable)
+    env = {**aws_home.env, "PATH": os.pathsep.join([str(bin_dir), aws_home.env["PATH"]])}
+
+    def run(**more: str) -> None:
+        done = subprocess.run(["bash", "-eo", "pipefail", "-c", script], env={**env, **more},
+                              cwd=aws_home.root, capture_output=True, text=True, check=False,
+                              stdin=subprocess.DEVNULL, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    docker = aws_home.root / ".docker"
     docker.mkdir()
-    (docker / "config.json").write_text(json.dumps({
-        "auths": {"other.example": {}}, "credsStore": "desktop",
-        "credHelpers": {"1.dkr.ecr.eu-west-1.amazonaws.com": "ecr2", "gcr.io": "gcloud"}}))
-    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
-    done = subprocess.run(["bash", "-eo", "pipefail", "-c", script], env=env,
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
+    kept = {"auths": {"other.example": {}}, "credsStore": "desktop"}
+    (docker / "config.json").write_text(json.dumps({**kept, "credHelpers": {
+        "1.dkr.ecr.eu-west-1.amazonaws.com": "ecr2", "gcr.io": "gcloud"}}))
+    run()
     assert json.loads((docker / "config.json").read_text()) == {
-        "auths": {"other.example": {}}, "credsStore": "desktop",
-        "credHelpers": {"gcr.io": "gcloud"}}
-    elsewhere = tmp_path / "elsewhere"  # the block honours DOCKER_CONFIG too
+        **kept, "credHelpers": {"gcr.io": "gcloud"}}
+    elsewhere = aws_home.root / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "config.json").write_text(json.dumps({"credHelpers": {"x": "ecr2"}}))
-    done = subprocess.run(["bash", "-eo", "pipefail", "-c", script],
-                          env={**env, "DOCKER_CONFIG": str(elsewhere)}, capture_output=True,
-                          text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert json.loads((elsewhere / "config.json").read_text()) == {"credHelpers": {}}
-    nothing = tmp_path / "none"
-    done = subprocess.run(["bash", "-eo", "pipefail", "-c", script],
-                          env={**env, "DOCKER_CONFIG": str(nothing)}, capture_output=True,
-                          text=True, check=False)
-    assert done.returncode == 0, done.stderr  # no docker config: nothing to do
+    run(DOCKER_CONFIG=str(elsewhere))
+    assert json.loads((elsewhere / "config.json").read_text()) == {}  # emptied: dropped
+    nothing = aws_home.root / "none"
+    run(DOCKER_CONFIG=str(nothing))  # no docker config: nothing to do
     assert not nothing.exists()
 
 
