@@ -18,8 +18,10 @@ from awscli_ecr_login_ext.setup.docker_config import (
     docker_config_path,
     edit_config_file,
     helm_registry_config_path,
+    plan_edit,
+    write_edit,
 )
-from tests.conftest import REPO, require, usage_exit_code
+from tests.conftest import REPO, error_line, require, usage_exit_code
 
 ECR_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 OTHER = "210987654321.dkr.ecr.us-east-1.amazonaws.com"
@@ -124,6 +126,29 @@ def test_a_symlinked_config_stays_a_symlink(tmp_path):
     edit_config_file(link, [ECR_HOST])
     assert link.is_symlink()
     assert json.loads(real.read_text())["credHelpers"] == {ECR_HOST: "ecr2"}
+
+
+def test_remove_takes_only_ecr2_entries_and_drops_an_emptied_object(tmp_path):
+    path = tmp_path / "config.json"
+    write(path, {**ORIGINAL, "credHelpers": {"gcr.io": "gcloud", ECR_HOST: "ecr2",
+                                             OTHER: "ecr-login", "public.ecr.aws": "ecr2"}})
+    chosen = plan_edit(path, [OTHER, "public.ecr.aws", "ghcr.io"], remove=True)
+    assert chosen.changes == ["- credHelpers: public.ecr.aws = ecr2"]
+    [note] = chosen.notes
+    assert note == f"{path}: {OTHER} uses docker-credential-ecr-login, not ecr2; left as it is"
+    every = plan_edit(path, None, remove=True)
+    assert every.changes == [f"- credHelpers: {ECR_HOST} = ecr2",
+                             "- credHelpers: public.ecr.aws = ecr2"]
+    assert every.notes == []  # other helpers' entries are not this run's business
+    write_edit(every)
+    assert json.loads(path.read_text()) == {
+        **ORIGINAL, "credHelpers": {"gcr.io": "gcloud", OTHER: "ecr-login"}}
+    write(path, {"credHelpers": {ECR_HOST: "ecr2"}, "psFormat": "x"})
+    write_edit(plan_edit(path, None, remove=True))
+    assert json.loads(path.read_text()) == {"psFormat": "x"}  # as docker writes it: omitempty
+    missing = plan_edit(tmp_path / "none" / "config.json", None, remove=True)
+    write_edit(missing)
+    assert missing.changes == [] and not (tmp_path / "none").exists()
 
 
 def test_path_resolution(tmp_path):
@@ -311,6 +336,98 @@ def test_a_malformed_helm_file_is_one_line_and_nothing_is_written(aws_home, cli)
     assert helm_file.read_text() == text
     assert not (aws_home.root / ".docker").exists()  # the Docker file is not written either
     assert aws_home.config_file.read_text() == config_before  # nor the mapping
+
+
+CONTAINERS_FILE = Path(".config") / "containers" / "auth.json"
+ALL_FILES = ["--containers-auth", "--helm"]
+
+
+def test_remove_after_adding_gives_each_file_back(aws_home, cli):
+    """Added to three files, then `--remove` without a registry (the uninstall form): every
+    ecr2 entry goes, every other key and entry stays, in order, with the file's mode; a second
+    run changes nothing and says so."""
+    files = [aws_home.root / ".docker" / "config.json", aws_home.root / CONTAINERS_FILE,
+             aws_home.root / HELM_FILE]
+    for path in files[:2]:
+        write(path, ORIGINAL, 0o640)
+    added = aws_home.run(cli, "ecr2", "configure-docker", *ALL_FILES, "--public",
+                         "--registry", ECR_HOST, f"mirror.local={OTHER}")
+    assert added.returncode == 0, added.stderr
+    removed = aws_home.run(cli, "ecr2", "configure-docker", "--remove", *ALL_FILES,
+                           "--endpoint-url", NO_ENDPOINT)
+    assert removed.returncode == 0, removed.stderr
+    changes = (f"  - credHelpers: {ECR_HOST} = ecr2\n  - credHelpers: mirror.local = ecr2\n"
+               "  - credHelpers: public.ecr.aws = ecr2\n")
+    assert removed.stdout == "".join(f"Changed {path}:\n{changes}" for path in files)
+    assert removed.stderr == ""
+    for path in files[:2]:
+        assert list(json.loads(path.read_text()).items()) == list(ORIGINAL.items())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert json.loads(files[2].read_text()) == {}  # created by the add: its only key goes
+    before = [(path.read_bytes(), path.stat().st_ino) for path in files]
+    again = aws_home.run(cli, "ecr2", "configure-docker", "--remove", *ALL_FILES)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "".join(f"{path}: no ecr2 entry to remove; nothing to change.\n"
+                                   for path in files)
+    assert [(path.read_bytes(), path.stat().st_ino) for path in files] == before
+
+
+def test_remove_with_selectors_takes_only_those_hosts(aws_home, cli):
+    """--registry-ids in --profile's Region, --public and --registry: only those entries, and
+    only where they name ecr2; the profile mapping is not touched; no AWS call."""
+    aws_home.write_config("[default]\nregion = eu-west-1\n\n[profile prod]\nregion = us-east-1\n")
+    config_before = aws_home.config_file.read_text()
+    path = aws_home.root / ".docker" / "config.json"
+    helpers = {ECR_HOST: "ecr2", OTHER: "ecr2", "public.ecr.aws": "ecr2",
+               "mirror.local": "ecr-login", "gcr.io": "gcloud"}
+    write(path, {"auths": ORIGINAL["auths"], "credHelpers": helpers})
+    result = aws_home.run(cli, "ecr2", "configure-docker", "--remove", "--profile", "prod",
+                          "--registry-ids", "210987654321", "--public",
+                          "--registry", f"mirror.local={ECR_HOST}", "--endpoint-url", NO_ENDPOINT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (f"Changed {path}:\n  - credHelpers: {OTHER} = ecr2\n"
+                             "  - credHelpers: public.ecr.aws = ecr2\n")
+    assert result.stderr == (f"Note: {path}: mirror.local uses docker-credential-ecr-login, "
+                             "not ecr2; left as it is\n")
+    assert json.loads(path.read_text()) == {"auths": ORIGINAL["auths"], "credHelpers": {
+        ECR_HOST: "ecr2", "mirror.local": "ecr-login", "gcr.io": "gcloud"}}
+    assert aws_home.config_file.read_text() == config_before
+
+
+def test_remove_with_nothing_to_remove_creates_nothing(aws_home, cli):
+    result = aws_home.run(cli, "ecr2", "configure-docker", "--remove", "--registry", ECR_HOST)
+    assert result.returncode == 0, result.stderr
+    path = aws_home.root / ".docker" / "config.json"
+    assert result.stdout == f"{path}: no ecr2 entry to remove; nothing to change.\n"
+    assert not path.parent.exists()
+
+
+def test_remove_with_a_malformed_file_writes_nothing(aws_home, cli):
+    docker_file = aws_home.root / ".docker" / "config.json"
+    docker_text = write(docker_file, {"credHelpers": {ECR_HOST: "ecr2"}}, 0o600)
+    helm_text = write(aws_home.root / HELM_FILE, '{"credHelpers": ', 0o600)
+    result = aws_home.run(cli, "ecr2", "configure-docker", "--remove", *ALL_FILES)
+    assert result.returncode == 255
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert f"{aws_home.root / HELM_FILE} is not valid JSON" in line and "left untouched" in line
+    assert docker_file.read_text() == docker_text
+    assert (aws_home.root / HELM_FILE).read_text() == helm_text
+    assert not (aws_home.root / CONTAINERS_FILE).exists()
+    assert sorted(p.name for p in docker_file.parent.iterdir()) == ["config.json"]
+
+
+def test_remove_with_remove_stored_passwords_is_a_usage_error(aws_home, cli):
+    docker_file = aws_home.root / ".docker" / "config.json"
+    text = write(docker_file, {"credHelpers": {ECR_HOST: "ecr2"}}, 0o600)
+    result = aws_home.run(cli, "ecr2", "configure-docker", "--remove",
+                          "--remove-stored-passwords", "--registry", ECR_HOST)
+    assert result.returncode == usage_exit_code(cli)
+    assert result.stderr.strip().splitlines() == [error_line(
+        cli, "configure-docker: --remove and --remove-stored-passwords cannot be used together",
+        usage=True)]
+    assert result.stdout == ""
+    assert docker_file.read_text() == text
 
 
 # -- through the credential helper, with real skopeo ----------------------------------------

@@ -7,7 +7,7 @@ Kinds (tests/installs.py makes them, offline, under a session temp directory):
 - a plain venv: the wheel with the ``awscli-v1`` extra and the AWS CLI v1 release of each v1
   in the suite; the wheel alone, beside every v2;
 - ``pip install --user`` on a Python that allows it (pyenv's), beside every v2; Debian's Python
-  refuses it (PEP 668), and the README sends those users to pipx;
+  refuses it (PEP 668), and docs/compatibility.md sends those users to pipx;
 - ``pipx inject`` into AWS CLI v1 installed by pipx (both pipx), for each v1 release;
 - ``pip install`` of the sdist, which pip builds in isolation, beside AWS CLI v1.
 
@@ -267,15 +267,15 @@ def test_sdist_builds_in_isolation_and_installs_the_wheels_files(install_cache, 
 
 
 
-# -- the README ----------------------------------------------------------------------------
+# -- docs/compatibility.md ------------------------------------------------------------------
 
 
 def install_section() -> str:
-    readme = (REPO / "README.md").read_text()
-    return readme.split("\n## Install for real use\n", 1)[1].split("\n## ", 1)[0]
+    page = (REPO / "docs" / "compatibility.md").read_text()
+    return page.split("\n## Install kinds\n", 1)[1].split("\n## ", 1)[0]
 
 
-def test_the_readme_cites_tests_of_this_module_that_exist():
+def test_the_compatibility_page_cites_tests_of_this_module_that_exist():
     collected = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
          __file__], capture_output=True, text=True, check=False, cwd=REPO).stdout.splitlines()
@@ -290,10 +290,10 @@ def test_the_readme_cites_tests_of_this_module_that_exist():
                 cited.append(current + (param or alone))
     assert len(cited) >= 15
     missing = [c for c in cited if c not in ids and c not in functions]
-    assert not missing, f"the README cites tests that do not exist: {missing}"
+    assert not missing, f"docs/compatibility.md cites tests that do not exist: {missing}"
 
 
-def test_the_readme_sends_debian_users_to_pipx_not_pip_user():
+def test_the_compatibility_page_sends_debian_users_to_pipx_not_pip_user():
     row = next(line for line in install_section().splitlines()
                if line.startswith("| the Debian/Ubuntu `awscli` package"))
     assert "`pipx install awscli-ecr-login-ext`" in row and "--user" not in row

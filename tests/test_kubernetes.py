@@ -1,6 +1,6 @@
 """Kubernetes image pull secrets from `aws ecr2 get-login --docker-config`, checked by the real
-kubectl 1.35 (client-side dry runs: no cluster), beside every CLI of the suite; and the README's
-Kubernetes example, run verbatim (docs/tested-examples.md)."""
+kubectl 1.35 (client-side dry runs: no cluster), beside every CLI of the suite; and the
+Kubernetes example of docs/usage.md, run verbatim (docs/tested-examples.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.servers.fake_ecr import FakeEcr
 PASSWORD = "kube-secret-Pa55word+/="
 ECR_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 OTHER = "210987654321.dkr.ecr.us-east-1.amazonaws.com"
-README_BLOCK = re.compile(r"^### Kubernetes\n.*?^```sh\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+USAGE_BLOCK = re.compile(r"^### Kubernetes\n.*?^```sh\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 
 
 @pytest.fixture(scope="module")
@@ -86,12 +86,12 @@ def test_get_login_docker_config_is_a_pull_secret_kubectl_accepts(aws_home, cli,
     assert len(ecr.requests) == 3  # eu-west-1, us-east-1, ECR Public
 
 
-def test_the_readme_example_verbatim(aws_home, cli, ecr, kubectl):
+def test_the_usage_page_example_verbatim(aws_home, cli, ecr, kubectl):
     require(cli.executable.exists(), f"AWS CLI {cli} not found")
     require(shutil.which("bash"), "bash is not installed")
     ecr.reset()
-    match = README_BLOCK.search((REPO / "README.md").read_text())
-    assert match, "README.md has no ```sh block under ### Kubernetes"
+    match = USAGE_BLOCK.search((REPO / "docs" / "usage.md").read_text())
+    assert match, "docs/usage.md has no ```sh block under ### Kubernetes"
     env = env_beside(aws_home, cli, ecr)
     result = subprocess.run(["bash", "-eo", "pipefail", "-c", match.group(1)], env=env,
                             cwd=aws_home.root, capture_output=True, text=True, timeout=120,

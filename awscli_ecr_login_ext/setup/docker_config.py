@@ -3,9 +3,9 @@
 
 The files share one JSON shape (``auths``, ``credHelpers``, ``credsStore`` and
 whatever else the clients keep there).  This module adds ``credHelpers``
-entries that send a registry to ``docker-credential-ecr2``, optionally deletes
-the plaintext ``auths`` entries of those registries, and keeps every other key
-(and its order) exactly as it was.  A file is replaced in one step, keeping its
+entries that send a registry to ``docker-credential-ecr2`` (or removes them),
+optionally deletes the plaintext ``auths`` entries of those registries, and keeps
+every other key (and its order) exactly as it was.  A file is replaced in one step, keeping its
 mode (0600 for a new file); a file that is not valid JSON is never touched. ``plan_edit``
 reads and checks a file and ``write_edit`` writes it, so a command editing several files
 writes none when one of them is malformed.
@@ -164,6 +164,28 @@ def apply_edit(document: dict, hosts: Iterable[str], *, remove_passwords: bool,
     return changes, notes
 
 
+def remove_helpers(document: dict, hosts: Iterable[str] | None, *,
+                   path: Path) -> tuple[list[str], list[str]]:
+    """Delete *document*'s credHelpers entries naming ecr2 in place: those of *hosts*, or every
+    one when *hosts* is None; return (changes, notes). An entry of *hosts* naming another
+    helper stays, and a note says so. A credHelpers object this empties is dropped, as docker
+    writes it (``omitempty``)."""
+    helpers = _object(document, "credHelpers", path)
+    changes: list[str] = []
+    notes: list[str] = []
+    for host in list(helpers) if hosts is None else dict.fromkeys(hosts):
+        current = helpers.get(host)
+        if current == HELPER:
+            del helpers[host]
+            changes.append(f"- credHelpers: {host} = {HELPER}")
+        elif current is not None and hosts is not None:
+            notes.append(f"{path}: {host} uses docker-credential-{current}, not "
+                         f"{HELPER}; left as it is")
+    if changes and not helpers:
+        del document["credHelpers"]
+    return changes, notes
+
+
 def edit_config_file(path: Path, hosts: Iterable[str], *,
                      remove_passwords: bool = False) -> ConfigEdit:
     """Add the credHelpers entries for *hosts* to the file at *path* (created if missing)."""
@@ -172,9 +194,12 @@ def edit_config_file(path: Path, hosts: Iterable[str], *,
     return edit
 
 
-def plan_edit(path: Path, hosts: Iterable[str], *, remove_passwords: bool = False) -> ConfigEdit:
+def plan_edit(path: Path, hosts: Iterable[str] | None, *, remove_passwords: bool = False,
+              remove: bool = False) -> ConfigEdit:
     """Read *path* and edit its document in memory (nothing is written): the changes for
-    write_edit, or DockerConfigError (one line) for a file that cannot be read or edited."""
+    write_edit, or DockerConfigError (one line) for a file that cannot be read or edited.
+    With *remove*, ``remove_helpers`` edits it (*hosts* None: every ecr2 entry), and a
+    missing file has nothing to change."""
     path = Path(path)
     target = Path(os.path.realpath(path))  # edit the file a symlink points to, keep the link
     edit = ConfigEdit(path, target=target)
@@ -198,8 +223,11 @@ def plan_edit(path: Path, hosts: Iterable[str], *, remove_passwords: bool = Fals
         if not isinstance(document, dict):
             raise DockerConfigError(
                 f"{path} does not hold a JSON object; fix or move it, it was left untouched")
-    edit.changes, edit.notes = apply_edit(document, hosts, remove_passwords=remove_passwords,
-                                          path=path)
+    if remove:
+        edit.changes, edit.notes = remove_helpers(document, hosts, path=path)
+    else:
+        edit.changes, edit.notes = apply_edit(document, hosts or (),
+                                              remove_passwords=remove_passwords, path=path)
     edit.document = document
     return edit
 

@@ -1,4 +1,5 @@
-"""``aws ecr2 configure-docker``: send registries to ``docker-credential-ecr2`` (no AWS call)."""
+"""``aws ecr2 configure-docker``: send registries to ``docker-credential-ecr2``, or with
+``--remove`` stop sending them (no AWS call)."""
 
 from __future__ import annotations
 
@@ -70,21 +71,40 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
             "help_text": ("<p>Delete the plaintext <code>auths</code> entries of the selected "
                           "registries (and only those) from the edited files.</p>"),
         },
+        {
+            "name": "remove", "action": "store_true",
+            "help_text": ("<p>Remove the <code>credHelpers</code> entries whose value is "
+                          "<code>ecr2</code> instead of adding them, from the files the other "
+                          "options choose. With <code>--registry</code>, "
+                          "<code>--registry-ids</code> or <code>--public</code>, only those "
+                          "registries' entries; without them, every <code>ecr2</code> entry "
+                          "(run it before uninstalling the package). An entry naming another "
+                          "helper is left as it is. Not with "
+                          "<code>--remove-stored-passwords</code>.</p>"),
+        },
     ]
 
     def _run_main(self, parsed_args: Any, parsed_globals: Any) -> int:
-        if not (parsed_args.registry or parsed_args.registry_ids or parsed_args.public):
+        remove = parsed_args.remove
+        if remove and parsed_args.remove_stored_passwords:
+            raise usage_error("configure-docker: --remove and --remove-stored-passwords cannot "
+                              "be used together")
+        selected = parsed_args.registry or parsed_args.registry_ids or parsed_args.public
+        if not (selected or remove):
             raise usage_error(
                 "configure-docker needs the registries to configure: --registry HOST ..., "
                 "--registry-ids ID ... or --public")
         # The global --profile names the profile the registries are mapped to; the mapping
         # and the aliases live in the profile the credential helper reads: the environment's.
-        mapped_profile = parsed_globals.profile
+        # --remove leaves the mapping alone.
+        mapped_profile = bool(parsed_globals.profile) and not remove
         home = self._helper_profile() if mapped_profile else None
         config = self._profile_config(home) if home else None
-        registries = selected_registries(self._session, parsed_args, parsed_globals, config)
+        registries = (selected_registries(self._session, parsed_args, parsed_globals, config)
+                      if selected else [])
         mapping = self._edit_mapping(home, config, registries) if mapped_profile else None
-        hosts = [registry.name for registry in registries]
+        # --remove without a selector: every ecr2 entry, which is what an uninstall needs.
+        hosts = [registry.name for registry in registries] if selected else None
         paths = [docker_config_path(parsed_args.config)]
         if parsed_args.containers_auth:
             paths.append(containers_auth_path())
@@ -96,14 +116,16 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
         paths = list(unique.values())
         # Every file is read and checked before any is written: one malformed file, nothing
         # written.
-        edits = [plan_edit(path, hosts, remove_passwords=parsed_args.remove_stored_passwords)
+        edits = [plan_edit(path, hosts, remove_passwords=parsed_args.remove_stored_passwords,
+                           remove=remove)
                  for path in paths]
         for edit in edits:
             write_edit(edit)
         out = sys.stdout
+        unchanged = f"no {HELPER} entry to remove" if remove else "already configured"
         for edit in edits:
             if not edit.changes:
-                out.write(f"{edit.path}: already configured; nothing to change.\n")
+                out.write(f"{edit.path}: {unchanged}; nothing to change.\n")
                 continue
             out.write(("Created" if edit.created else "Changed") + f" {edit.path}:\n")
             for change in edit.changes:
@@ -113,7 +135,8 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
         out.flush()
         for note in [note for edit in edits for note in edit.notes]:
             sys.stderr.write(f"Note: {note}\n")
-        self._warn_about_the_helper(registries, config)
+        if not remove:
+            self._warn_about_the_helper(registries, config)
         return 0
 
     def _helper_profile(self) -> str:
