@@ -338,6 +338,19 @@ def registry_behind_fake_ecr(workdir: Path, password: str):
 
 
 @contextmanager
+def system_blob_cache_removed():
+    """podman and skopeo copy, as root, always write a blob-info cache to /var/lib/containers
+    (no setting moves it): take away what the block created there."""
+    system_cache = Path("/var/lib/containers")
+    existed = system_cache.exists()
+    try:
+        yield
+    finally:
+        if not existed and system_cache.exists():
+            shutil.rmtree(system_cache)
+
+
+@contextmanager
 def registry_named_as_ecr(workdir: Path, password: str, *hosts: str):
     """The local ECR in proxy mode (it answers ECR's API at its real hosts) and a real registry
     serving TLS for ``hosts`` (ECR registry names) and 127.0.0.1, issued by the ECR's CA,
