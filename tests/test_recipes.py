@@ -1,7 +1,7 @@
 """docs/recipes.md, run as written: each fenced block after a ``<!-- test: NAME ... -->``
 comment is run by the test of that name (the ``run:`` steps of a GitHub Actions job, the
 ``script:`` of a GitLab job, a CronJob's script, ``sh`` blocks as they are), beside AWS CLI v1
-and the editable install's docker-credential-ecr2.
+and v2 2.36 and the editable install's docker-credential-ecr2.
 
 The recipes name real ECR hosts; they are reached on 127.0.0.1 only. The local ECR runs as the
 HTTPS proxy (``HTTPS_PROXY``): it answers ECR's API at its real host, hands STS's hosts to moto
@@ -97,18 +97,26 @@ def registry(world):
     return world[1]
 
 
-@pytest.fixture
-def home(aws_home) -> AwsHome:
-    require(CLIS[0].executable.exists(), f"AWS CLI {CLIS[0]} not found")
+# AWS CLI v1 and v2 2.36 (what GitHub's and GitLab's images install), each the ``aws`` of the
+# recipes; docker-credential-ecr2 is the editable install's (.venv/bin).
+RECIPE_CLIS = [cli for cli in CLIS if cli.label in ("v1", "v2.36")]
+
+
+@pytest.fixture(params=RECIPE_CLIS, ids=str)
+def home(request: pytest.FixtureRequest, aws_home) -> AwsHome:
+    cli = request.param
+    require(cli.executable.exists(), f"AWS CLI {cli} not found at {cli.executable}")
+    aws_home.cli = cli
     return aws_home
 
 
 def recipe_env(home: AwsHome, ecr, *first: Path, **extra: str) -> dict[str, str]:
-    """The AWS home's variables, the proxy and its CA, and on PATH: ``first``, then AWS CLI v1
-    and docker-credential-ecr2 (.venv/bin), then the machine's."""
+    """The AWS home's variables, the proxy and its CA, and on PATH: ``first``, then the test's
+    AWS CLI, then docker-credential-ecr2 (.venv/bin), then the machine's."""
     return {**home.env, **ecr.proxy_env(), "SSL_CERT_FILE": str(ecr.ca_bundle),
-            "PATH": os.pathsep.join([*map(str, first), str(CLIS[0].executable.parent),
-                                     os.environ["PATH"]]), **extra}
+            "PATH": os.pathsep.join([*map(str, first), str(home.cli.executable.parent),
+                                     str(CLIS[0].executable.parent), os.environ["PATH"]]),
+            **extra}
 
 
 def run_shell(script: str, env: dict[str, str], cwd: Path,
