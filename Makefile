@@ -195,6 +195,8 @@ $(STAMP_WHEELHOUSE): $(LOCK_RELEASE) $(LOCK_V145) $(LOCK_WHEELHOUSE)
 test: lock-check deps $(DIST_STAMP) install-kinds
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
+# The product in a minute of screen, against a local ECR and registry (demo/__main__.py says
+# what it shows; tests/test_demo.py checks it).
 demo: lock-check deps
 	$(VENV)/bin/python -m demo
 

@@ -337,6 +337,44 @@ def registry_behind_fake_ecr(workdir: Path, password: str):
         yield registry, ecr
 
 
+@contextmanager
+def system_blob_cache_removed():
+    """podman and skopeo copy, as root, always write a blob-info cache to /var/lib/containers
+    (no setting moves it): take away what the block created there."""
+    system_cache = Path("/var/lib/containers")
+    existed = system_cache.exists()
+    try:
+        yield
+    finally:
+        if not existed and system_cache.exists():
+            shutil.rmtree(system_cache)
+
+
+@contextmanager
+def registry_named_as_ecr(workdir: Path, password: str, *hosts: str):
+    """The local ECR in proxy mode (it answers ECR's API at its real hosts) and a real registry
+    serving TLS for ``hosts`` (ECR registry names) and 127.0.0.1, issued by the ECR's CA,
+    reached through spliced tunnels: clients address the registries by their ECR names and
+    trust the CA (``ecr.ca_bundle``; ``SSL_CERT_FILE`` for Go tools). Yields (ecr, registry)."""
+    from tests.servers.docker_registry import LocalRegistry, MissingBinary
+    from tests.servers.fake_ecr import FakeEcr
+
+    require(shutil.which("openssl"), "openssl is not installed")
+    ecr = FakeEcr(password=password)
+    ecr.enable_proxy(workdir / "ca")
+    certificate, key = ecr.issue_certificate(*hosts, "127.0.0.1")
+    registry = LocalRegistry(workdir / "registry", password=password, tls=(certificate, key),
+                             ca_file=ecr.ca_bundle)
+    try:
+        registry.start()
+    except MissingBinary as error:
+        unavailable(str(error))
+    with registry, ecr:
+        for host in hosts:
+            ecr.splice_tunnel(re.escape(host), registry.port)
+        yield ecr, registry
+
+
 @pytest.fixture(scope="session", autouse=True)
 def real_home_untouched():
     """Every test runs in its own HOME: the developer's own ~/.aws and ~/.docker stay as they

@@ -436,7 +436,7 @@ def test_remove_with_remove_stored_passwords_is_a_usage_error(aws_home, cli):
 def test_skopeo_and_podman_pull_through_the_credential_helper(aws_home, tmp_path):
     """configure-docker --containers-auth, then skopeo and podman ask docker-credential-ecr2
     for the registry (mapped by ecr2_registry_aliases) and no password lands in any file."""
-    from tests.conftest import CLIS, registry_behind_fake_ecr
+    from tests.conftest import CLIS, registry_behind_fake_ecr, system_blob_cache_removed
     from tests.servers.docker_registry import client_env
 
     # The regular install's helper (its launcher runs Python with -S); the docker test in
@@ -463,17 +463,10 @@ def test_skopeo_and_podman_pull_through_the_credential_helper(aws_home, tmp_path
         assert json.loads(inspect.stdout)["Digest"] == registry.pushed_digest
         podman = shutil.which("podman")
         require(podman, "podman is not installed")
-        # podman as root always writes a blob-info cache to /var/lib/containers/cache (no
-        # setting moves it); take away what this test created there.
-        system_cache = Path("/var/lib/containers")
-        existed = system_cache.exists()
-        try:
+        with system_blob_cache_removed():
             pull = subprocess.run(
                 [podman, "pull", "--tls-verify=false", f"{registry.host}/hello:v1"],
                 capture_output=True, text=True, env=env, timeout=300, check=False)
-        finally:
-            if not existed and system_cache.exists():
-                shutil.rmtree(system_cache)
         assert pull.returncode == 0, pull.stderr
         assert ecr.requests, "the helper never asked the local ECR"
         for root in (tmp_path / "client", aws_home.root):

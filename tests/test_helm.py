@@ -17,8 +17,6 @@ import base64
 import io
 import json
 import os
-import re
-import shutil
 import socket
 import stat
 import subprocess
@@ -30,8 +28,8 @@ import pytest
 
 from awscli_ecr_login_ext.cli.tools import TOOLS, run_login
 from awscli_ecr_login_ext.setup.docker_config import helm_registry_config_path
-from tests.conftest import ACCESS_KEY_ID, Cli, require, unavailable
-from tests.servers.docker_registry import LocalRegistry, MissingBinary
+from tests.conftest import ACCESS_KEY_ID, Cli, registry_named_as_ecr, require
+from tests.servers.docker_registry import LocalRegistry
 from tests.servers.fake_ecr import FakeEcr
 
 ECR_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -76,19 +74,8 @@ class ChartWorld:
 
 @pytest.fixture(scope="module")
 def chart_world(tmp_path_factory: pytest.TempPathFactory) -> ChartWorld:
-    require(shutil.which("openssl"), "openssl is not installed")
     root = tmp_path_factory.mktemp("helm")
-    ecr = FakeEcr(password=PASSWORD)
-    ecr.enable_proxy(root / "ca")
-    certificate, key = ecr.issue_certificate(ECR_HOST, "127.0.0.1")
-    registry = LocalRegistry(root / "registry", password=PASSWORD, tls=(certificate, key),
-                             ca_file=ecr.ca_bundle)
-    try:
-        registry.start()
-    except MissingBinary as error:
-        unavailable(str(error))
-    with registry, ecr:
-        ecr.splice_tunnel(re.escape(ECR_HOST), registry.port)
+    with registry_named_as_ecr(root, PASSWORD, ECR_HOST) as (ecr, registry):
         yield ChartWorld(ecr, registry, package_chart(root / "chart"))
 
 
