@@ -74,7 +74,6 @@ import os
 import sys
 
 from . import MAX_SERVER_URL, NOT_FOUND, PROGRAM, HelperError
-from .service import Service
 
 __all__ = ["NOT_FOUND", "PROGRAM", "handle", "main"]
 
@@ -142,16 +141,23 @@ def handle(action, stdin="", environ=None):
         return 1, "", _USAGE
     helper = None
     try:
-        helper = Service(environ)
         if action == "get":
+            from .hit import remembered, remembering
+
             server_url = _server_url(stdin)
-            found = helper.get(server_url)
+            found = remembered(server_url, environ)
+            if found is None:
+                helper = remembering(server_url, environ)
+                found = helper.get(server_url)
             if found is None:
                 return 1, NOT_FOUND + "\n", ""
             username, password = found.username, found.password
             secrets.append(password)
             out = _credentials_json(server_url, username, password) + "\n"
-            return 0, out, _warnings(helper, secrets)
+            return 0, out, _warnings(helper, secrets) if helper is not None else ""
+        from .service import Service
+
+        helper = Service(environ)
         if action == "list":
             import json
 
