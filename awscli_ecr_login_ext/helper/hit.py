@@ -85,6 +85,7 @@ class Inputs:
         self.cache = TokenCache(environ=environ)
         self.salt, self.entries = _parse_memo(self.cache.read_note(MEMO_NAME))
         self._side: dict[str, bytes | None] = {}
+        self._files_digest: bytes | None = None
 
     def read_side(self, side: list[str]) -> None:
         """Read the files ``side`` now: a resolution that follows is digested with these
@@ -96,7 +97,12 @@ class Inputs:
     def digest(self, env: list[str], side: list[str]) -> str:
         """The salted digest of the variables ``env`` and the files ``side`` as they are now,
         and of the two shared files."""
-        h = sha256(self.salt.encode("ascii"))
+        if self._files_digest is None:  # once, however many entries are looked at
+            files = sha256(self.salt.encode("ascii"))
+            for data in self.files:
+                _update(files, data)
+            self._files_digest = files.digest()
+        h = sha256(self.salt.encode("ascii") + self._files_digest)
         for name in env:
             value = self.environ.get(name)
             h.update(name.encode("utf-8", "surrogatepass") + b"\0")
@@ -106,8 +112,6 @@ class Inputs:
         for path in side:
             h.update(path.encode("utf-8", "surrogatepass") + b"\0")
             _update(h, self._side[path])
-        for data in self.files:
-            _update(h, data)
         return h.hexdigest()
 
     def answer(self, server_url: str) -> Credentials | None:
