@@ -87,6 +87,12 @@ def render(res: Results) -> str:
          "target of 1.01 sits inside the noise, the miss section bounds the plugin's share "
          "from the import profile of the same command (row 6)."),
         "",
+        ("Row 7 is the warm hit as the AWS config grows: homes whose config holds the default "
+         "profile (static keys, which sign) and N IAM Identity Center profiles under one "
+         "`sso-session`, as `aws configure sso` writes them, each helper measured against its "
+         "own hit at N=4 in the same rounds; ours for an unmapped registry and for one that "
+         "`ecr2_registry_profiles` maps to a profile of its own, the Go helper beside it."),
+        "",
         "## Results",
         "",
         ("Wall time in ms and peak RSS in MiB: median (min–max). A/B: the paired median of "

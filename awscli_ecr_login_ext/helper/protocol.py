@@ -17,14 +17,17 @@ Any other failure: one line on stderr, exit 1; a password never appears on stder
 exception text, or in the argv/environment of anything.
 
 Speed is the product: the helper runs on every pull and push. Its launcher
-(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``. The
-cache-hit path of ``get`` imports only the stdlib-only core (``registry``, ``selection``,
-``identity``, ``aws_files``, ``credential_sources``, ``cache``, ``frozen``, ``authtoken``)
-and, of the standard library, nothing a bare ``python -S`` has not loaded but ``os`` and a few
-C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no ``json``,
-``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or ``typing``;
-``json`` and ``configparser`` only for unusual files (see ``cache._loads`` and
-``aws_files.parse_plain_ini``). It never imports awscli or botocore, not even on a miss.
+(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``. A warm
+``get`` is answered by ``hit``, from a memo of what an earlier ``get`` resolved with the same
+inputs (the AWS files' bytes, the environment it read): it does not parse the files, and
+imports only ``hit``, ``token_cache``, ``aws_files``, ``principal``, ``registry``, ``frozen``,
+``errors`` and ``authtoken`` of ours and, of the standard library, nothing a bare
+``python -S`` has not loaded but ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``,
+``binascii``): no ``re`` (so no ``json``, ``configparser``, ``base64``), ``hashlib``,
+``dataclasses``, ``collections`` or ``typing``. Otherwise ``service.Service`` resolves the
+entry from the files (``json`` and ``configparser`` only for unusual files: see
+``token_cache._loads`` and ``aws_files.parse_plain_ini``) and ``hit`` remembers it. It never
+imports awscli or botocore, not even on a miss.
 
 Choices made here:
 
