@@ -49,14 +49,16 @@ class Helper:
         aws_home.credentials_file.write_text(
             credentials(default="tools-user", tools="tools-user", prod="prod-user"))
 
-    def get(self, **env: str | None) -> tuple[str, int]:
+    def run(self, **env: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(HELPER), "get"], input=REGISTRY, capture_output=True,
+                                text=True, env={**self.env, **env}, timeout=180, check=False)
+        assert "Traceback" not in result.stderr
+        return result
+
+    def get(self, **env: str) -> tuple[str, int]:
         """(the principal whose token came back, ECR requests it made)."""
         before = len(self.ecr.requests)
-        environ = {**self.env, **env}
-        environ = {name: value for name, value in environ.items() if value is not None}
-        result = subprocess.run([str(HELPER), "get"], input=REGISTRY, capture_output=True,
-                                text=True, env=environ, timeout=180, check=False)
-        assert "Traceback" not in result.stderr
+        result = self.run(**env)
         assert result.returncode == 0, result.stdout + result.stderr
         secret = json.loads(result.stdout)["Secret"]
         assert secret.startswith("token-for-"), secret
@@ -232,6 +234,17 @@ def test_a_memo_open_to_others_is_refused_and_replaced(helper):
     helper.memo.chmod(0o644)
     assert helper.get() == ("tools-user", 0)
     assert stat.S_IMODE(helper.memo.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("cli", V1, ids=str)
+def test_an_unsafe_cache_directory_is_one_line_and_no_matter_without_the_cache(helper):
+    assert helper.get() == ("tools-user", 1)
+    helper.memo.parent.chmod(0o777)
+    result = helper.run()
+    assert result.returncode == 1
+    assert result.stdout == result.stderr and result.stderr.count("\n") == 1
+    assert "Refusing to use the token cache directory" in result.stderr
+    assert helper.get(AWS_ECR2_NO_CACHE="1") == ("tools-user", 1)
 
 
 PROBE = """

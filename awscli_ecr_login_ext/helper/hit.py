@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import os
 
-from ..cache.token_cache import CacheKey, TokenCache
+from ..cache.token_cache import CacheError, CacheKey, TokenCache
 from ..identity.aws_files import config_file_path, credentials_file_path, expand_user
 from ..identity.principal import Identity, sha256
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 MEMO_NAME = "docker-credential-ecr2.memo"
 MEMO_VERSION = 1
-MAX_ENTRIES = 64  # server URLs x environments remembered; the oldest go first
+MAX_ENTRIES = 32  # server URLs x environments remembered; the oldest go first
 _ENTRY_KEYS = frozenset({"server", "env", "side", "inputs", "key", "min_ttl"})
 _KEY_KEYS = frozenset({"partition", "region", "variant", "public", "identity",
                        "identity_label", "endpoint_url"})
@@ -83,7 +83,11 @@ class Inputs:
         self.environ = environ
         self.files = (_read(config_file_path(environ)), _read(credentials_file_path(environ)))
         self.cache = TokenCache(environ=environ)
-        self.salt, self.entries = _parse_memo(self.cache.read_note(MEMO_NAME))
+        try:
+            memo = self.cache.read_note(MEMO_NAME)
+        except CacheError:  # an unsafe directory: what uses the cache says so, if anything
+            memo = None
+        self.salt, self.entries = _parse_memo(memo)
         self._side: dict[str, bytes | None] = {}
         self._files_digest: bytes | None = None
 
@@ -151,8 +155,8 @@ class Inputs:
 
     def remember(self, server_url: str, env: list[str], side: list[str], inputs: str,
                  key: CacheKey, min_ttl: float | None) -> None:
-        """Write the memo with this resolution first (best effort: a debug-free no-op when
-        the directory cannot be written; the next hit just takes the slow path)."""
+        """Write the memo with this resolution first. An unwritable directory only means the
+        next get takes the slow path again; an unsafe one is a CacheError, as for the entries."""
         entry = Entry(server_url, env, side, inputs, key, min_ttl)
         kept = [e for e in self.entries if (e.server, e.inputs) != (server_url, inputs)]
         entries = [entry, *kept][:MAX_ENTRIES]
