@@ -45,7 +45,7 @@ def _target(row: Row) -> str:
         parts.append(f"≤ {row.target:.2f}")
     if row.rss_target_mib is not None:
         parts.append(f"RSS ≤ {row.rss_target_mib:.0f} MiB")
-    return ", ".join(parts) or "floor"
+    return ", ".join(parts) or row.untargeted
 
 
 def render(res: Results) -> str:

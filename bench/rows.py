@@ -35,6 +35,7 @@ class Row:
     pair: Pair
     target: float | None = None  # paired ratio must be <= target; None: informational
     rss_target_mib: float | None = None  # A's median peak RSS must be <= this
+    untargeted: str = "floor"  # what the Target column says when there is none
 
     @property
     def met(self) -> bool | None:
@@ -179,7 +180,7 @@ def growth_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
             name = f"Warm hit, {n} SSO profiles vs 4: growth of {whose}" + (
                 f" ({how})" if how else "")
             target = GROWTH_TARGET if who == "ours" and n == 1000 else None
-            rows.append(Row(7, name, "-", pair, target))
+            rows.append(Row(7, name, "-", pair, target, untargeted="–"))
     return rows
 
 
