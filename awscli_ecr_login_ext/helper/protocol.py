@@ -78,6 +78,12 @@ import sys
 
 from . import MAX_SERVER_URL, NOT_FOUND, PROGRAM, HelperError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .service import Service
+
 __all__ = ["NOT_FOUND", "PROGRAM", "handle", "main"]
 
 _USAGE = (
@@ -89,7 +95,7 @@ _USAGE = (
 # -- protocol ----------------------------------------------------------------------------
 
 
-def _server_url(stdin):
+def _server_url(stdin: str | bytes | bytearray) -> str:
     """The server URL on stdin, stripped; HelperError for anything that is not one."""
     if isinstance(stdin, (bytes, bytearray)):
         if len(stdin) > MAX_SERVER_URL:
@@ -107,14 +113,14 @@ def _server_url(stdin):
     return url
 
 
-def _scrub(text, secrets):
+def _scrub(text: str, secrets: list[str]) -> str:
     """One line of ``text`` with known secrets and any authorizationToken value removed."""
     from ..core.redact import redact
 
     return " ".join(redact(text, secrets).split())[:1000]
 
 
-def _error_text(error):
+def _error_text(error: BaseException) -> str:
     from ..core.errors import Ecr2Error
 
     if isinstance(error, (HelperError, Ecr2Error)):
@@ -124,14 +130,15 @@ def _error_text(error):
     return f"{name}: {text}" if text else name
 
 
-def handle(action, stdin="", environ=None):
+def handle(action: str, stdin: str | bytes = "", environ: Mapping[str, str] | None = None,
+           ) -> tuple[int, str, str]:
     """Run one protocol ``action`` on ``stdin`` (text or bytes): (exit code, stdout, stderr).
 
     Never raises (except KeyboardInterrupt/SystemExit); stdout/stderr never hold a traceback.
     """
     if environ is None:
         environ = os.environ
-    secrets = []
+    secrets: list[str] = []
     if action in ("version", "--version", "-v"):
         from .. import __version__
 
@@ -142,7 +149,7 @@ def handle(action, stdin="", environ=None):
         return 0, "", ""
     if action not in ("get", "list", "erase"):
         return 1, "", _USAGE
-    helper = None
+    helper: Service | None = None
     try:
         if action == "get":
             from .hit import remembered, remembering
@@ -178,7 +185,7 @@ def handle(action, stdin="", environ=None):
         return 1, line, warnings + line
 
 
-def _credentials_json(server_url, username, password):
+def _credentials_json(server_url: str, username: str, password: str) -> str:
     """``json.dumps({"ServerURL": server_url, "Username": username, "Secret": password})``,
     without importing json (it imports re) when its C string encoder is there."""
     try:
@@ -194,11 +201,11 @@ def _credentials_json(server_url, username, password):
             f'"Secret": {encode(password)}}}')
 
 
-def _warnings(helper, secrets):
+def _warnings(helper: Service, secrets: list[str]) -> str:
     return "".join(_scrub(w, secrets) + "\n" for w in helper.warnings)
 
 
-def _read_stdin(limit):
+def _read_stdin(limit: int | None) -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         return b""
@@ -216,7 +223,7 @@ def _read_stdin(limit):
     return b"".join(chunks)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script entry point: ``docker-credential-ecr2 <action>``."""
     if argv is None:
         argv = sys.argv[1:]
