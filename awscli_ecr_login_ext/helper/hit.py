@@ -166,12 +166,7 @@ class Inputs:
 
 def remembered(server_url: str, environ: Mapping[str, str]) -> Credentials | None:
     """The hit the memo names for ``server_url``, or None (then ask ``remembering``)."""
-    from ..core.errors import Ecr2Error
-
-    try:
-        return Inputs(environ).answer(server_url)
-    except Ecr2Error:  # an unsafe cache directory: the slow path says it in one line
-        return None
+    return Inputs(environ).answer(server_url)
 
 
 def remembering(server_url: str, environ: Mapping[str, str]) -> Service:
