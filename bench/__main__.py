@@ -153,6 +153,7 @@ def run(args: argparse.Namespace, ws: Workspace, runner: Runner, res: Results) -
         res.notes.append(f"rows 4 and 5: the Go helper `{GO_HELPER}` is not installed")
     if helper_ok and go_ok:
         res.rows += rows.helper_rows(runner, ws, pairs, log)
+        res.rows += rows.growth_rows(runner, ws, pairs, log)
         levels = [1, 10] if args.quick else [1, 10, 50]
         res.scale_rounds = 1 if args.quick else int(os.environ.get("BENCH_SCALE_ROUNDS", "3"))
         res.scale = rows.scale_rows(runner, ws, levels, res.scale_rounds, log)

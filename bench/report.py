@@ -45,7 +45,7 @@ def _target(row: Row) -> str:
         parts.append(f"≤ {row.target:.2f}")
     if row.rss_target_mib is not None:
         parts.append(f"RSS ≤ {row.rss_target_mib:.0f} MiB")
-    return ", ".join(parts) or "floor"
+    return ", ".join(parts) or row.untargeted
 
 
 def render(res: Results) -> str:
@@ -86,6 +86,12 @@ def render(res: Results) -> str:
          "have no target: they show what the compared side cannot go below. Where a ratio "
          "target of 1.01 sits inside the noise, the miss section bounds the plugin's share "
          "from the import profile of the same command (row 6)."),
+        "",
+        ("Row 7 is the warm hit as the AWS config grows: homes whose config holds the default "
+         "profile (static keys, which sign) and N IAM Identity Center profiles under one "
+         "`sso-session`, as `aws configure sso` writes them, each helper measured against its "
+         "own hit at N=4 in the same rounds; ours for an unmapped registry and for one that "
+         "`ecr2_registry_profiles` maps to a profile of its own, the Go helper beside it."),
         "",
         "## Results",
         "",

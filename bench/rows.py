@@ -35,6 +35,7 @@ class Row:
     pair: Pair
     target: float | None = None  # paired ratio must be <= target; None: informational
     rss_target_mib: float | None = None  # A's median peak RSS must be <= this
+    untargeted: str = "floor"  # what the Target column says when there is none
 
     @property
     def met(self) -> bool | None:
@@ -149,6 +150,38 @@ def helper_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
         Row(4, "Floor: bare interpreter vs Go helper", "-", bare_vs_go),
         Row(4, "Helper hit with ecr2_registry_profiles vs without", "-", mapped_vs_plain, 1.05),
     ]
+
+
+PROFILE_COUNTS = (4, 100, 1000, 5000)
+GROWTH_TARGET = 1.10  # at 1,000 profiles, against the same helper's 4-profile hit (issue 21)
+
+
+def growth_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
+    """Row 7: the warm hit as the AWS config grows to thousands of SSO profiles, each helper
+    against its own 4-profile hit (ours for an unmapped and a mapped registry, and Go's)."""
+    env = ws.proxy_env()
+    rows: list[Row] = []
+    sides = [("ours", "registry unmapped", HELPER, False),
+             ("ours", "registry mapped to a profile", HELPER, True),
+             ("Go", "", GO_HELPER, False)]
+    for who, how, executable, mapped in sides:
+        commands = [helper(f"{executable.name} get, {n} profiles", executable,
+                           ws.sso_home(n, mapped=mapped), env) for n in PROFILE_COUNTS]
+        for command in commands:  # fill each HOME's cache once, through the proxy
+            runner.once(command)
+        log(f"row 7: the warm hit at {', '.join(map(str, PROFILE_COUNTS))} profiles "
+            f"({who}{', ' + how if how else ''})")
+        for n, pair in zip(PROFILE_COUNTS[1:], measured(ws, runner, commands[0], commands[1:],
+                                                        pairs)):
+            if pair.a_requests or pair.b_requests:
+                raise BenchError(f"{pair.a.label}: requests reached the endpoint on a warm "
+                                 "cache")
+            whose = "our helper" if who == "ours" else "the Go helper"
+            name = f"Warm hit, {n} SSO profiles vs 4: growth of {whose}" + (
+                f" ({how})" if how else "")
+            target = GROWTH_TARGET if who == "ours" and n == 1000 else None
+            rows.append(Row(7, name, "-", pair, target, untargeted="–"))
+    return rows
 
 
 def helper_python() -> Path:

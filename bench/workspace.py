@@ -77,6 +77,7 @@ class Workspace:
         self.mapped.credentials_file.write_text(
             self.mapped.credentials_file.read_text().replace("[default]", "[mapped]"))
         self._homes = 0
+        self._sso_homes: dict[str, AwsHome] = {}
 
     def close(self) -> None:
         self.ecr.stop()
@@ -84,6 +85,22 @@ class Workspace:
 
     def home(self, name: str) -> AwsHome:
         return AwsHome(self.root / f"home-{name}", self.plugin_config)
+
+    def sso_home(self, profiles: int, *, mapped: bool) -> AwsHome:
+        """A HOME whose config holds ``profiles`` SSO profiles under one sso-session, as
+        ``aws configure sso`` writes them for an organisation (one per account and role),
+        after the default profile with static keys that signs; ``mapped``: the registry is
+        mapped to a profile of its own (``ecr2_registry_profiles``) with the same keys."""
+        name = f"sso-{profiles}{'-mapped' if mapped else ''}"
+        if name in self._sso_homes:  # the Go helper shares ours (it keeps its own cache)
+            return self._sso_homes[name]
+        home = self._sso_homes[name] = self.home(name)
+        mapping = f"ecr2_registry_profiles =\n    {REGISTRY} = mapped\n" if mapped else ""
+        home.write_config(f"[default]\nregion = {REGION}\n{mapping}\n" + sso_profiles(profiles))
+        if mapped:
+            keys = home.credentials_file.read_text()
+            home.credentials_file.write_text(keys + "\n" + keys.replace("[default]", "[mapped]"))
+        return home
 
     def fresh_home(self) -> AwsHome:
         """A new HOME: empty token caches for both helpers."""
@@ -98,6 +115,20 @@ class Workspace:
     @property
     def request_count(self) -> int:
         return len(self.ecr.requests)
+
+
+def sso_profiles(count: int) -> str:
+    """``count`` IAM Identity Center profiles under one sso-session (``aws configure sso``'s
+    layout), each account with one of four roles."""
+    roles = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "ViewOnlyAccess")
+    text = ("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+            "sso_region = us-east-1\nsso_registration_scopes = sso:account:access\n")
+    for i in range(count):
+        account, role = 100000000000 + i // len(roles), roles[i % len(roles)]
+        text += (f"\n[profile {account}-{role}]\nsso_session = corp\n"
+                 f"sso_account_id = {account}\nsso_role_name = {role}\nregion = {REGION}\n"
+                 "output = json\n")
+    return text
 
 
 def aws(label: str, cli: Path, home: AwsHome, *args: str, expect: str | None = None) -> Command:

@@ -515,12 +515,10 @@ class TokenCache:
         False when it could not be written (a debug line says why)."""
         if _is_entry_name(name) or os.sep in name or name.startswith("."):
             raise ValueError(f"not a note name: {name!r}")
-        import json
-
         try:
             self._ensure_directory()
             self._write_atomic(os.path.join(self.directory, name),
-                               json.dumps(document, sort_keys=True).encode("utf-8"))
+                               canonical_json(document).encode("ascii"))
         except OSError as e:
             self._debug(f"token cache: could not write to {self.directory}: {_oserror(e)}")
             return False

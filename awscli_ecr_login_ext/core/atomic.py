@@ -4,7 +4,6 @@ relative import: install copies this file beside the redirect, which loads it by
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 _FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
           | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -20,13 +19,15 @@ def write_atomically(path: str | os.PathLike[str], data: str | bytes, *,
     umask), is fsynced, gets the mode, and is renamed over ``path``; on any failure the
     temporary file is removed and the error (an OSError for I/O) propagates.
     """
-    path = Path(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # os.path, not pathlib: pathlib imports re, and the credential helper writes its memo here.
+    path = os.fspath(path)
+    directory, name = os.path.split(path)
+    os.makedirs(directory or os.curdir, mode=0o700, exist_ok=True)
     if mode is None:
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
+        mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o600
     if isinstance(data, str):
         data = data.encode("utf-8")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    temporary = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     descriptor = os.open(temporary, _FLAGS, 0o600)
     try:
         try:

@@ -17,14 +17,17 @@ Any other failure: one line on stderr, exit 1; a password never appears on stder
 exception text, or in the argv/environment of anything.
 
 Speed is the product: the helper runs on every pull and push. Its launcher
-(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``. The
-cache-hit path of ``get`` imports only the stdlib-only core (``registry``, ``selection``,
-``identity``, ``aws_files``, ``credential_sources``, ``cache``, ``frozen``, ``authtoken``)
-and, of the standard library, nothing a bare ``python -S`` has not loaded but ``os`` and a few
-C modules (``_json``, ``_sha256``/``_sha2``, ``binascii``): no ``re`` (so no ``json``,
-``configparser``, ``base64``), ``hashlib``, ``dataclasses``, ``collections`` or ``typing``;
-``json`` and ``configparser`` only for unusual files (see ``cache._loads`` and
-``aws_files.parse_plain_ini``). It never imports awscli or botocore, not even on a miss.
+(``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``. A warm
+``get`` is answered by ``hit``, from a memo of what an earlier ``get`` resolved with the same
+inputs (the AWS files' bytes, the environment it read): it does not parse the files, and
+imports only ``hit``, ``token_cache``, ``aws_files``, ``principal``, ``registry``, ``frozen``,
+``errors`` and ``authtoken`` of ours and, of the standard library, nothing a bare
+``python -S`` has not loaded but ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``,
+``binascii``): no ``re`` (so no ``json``, ``configparser``, ``base64``), ``hashlib``,
+``dataclasses``, ``collections`` or ``typing``. Otherwise ``service.Service`` resolves the
+entry from the files (``json`` and ``configparser`` only for unusual files: see
+``token_cache._loads`` and ``aws_files.parse_plain_ini``) and ``hit`` remembers it. It never
+imports awscli or botocore, not even on a miss.
 
 Choices made here:
 
@@ -74,7 +77,12 @@ import os
 import sys
 
 from . import MAX_SERVER_URL, NOT_FOUND, PROGRAM, HelperError
-from .service import Service
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .service import Service
 
 __all__ = ["NOT_FOUND", "PROGRAM", "handle", "main"]
 
@@ -87,7 +95,7 @@ _USAGE = (
 # -- protocol ----------------------------------------------------------------------------
 
 
-def _server_url(stdin):
+def _server_url(stdin: str | bytes | bytearray) -> str:
     """The server URL on stdin, stripped; HelperError for anything that is not one."""
     if isinstance(stdin, (bytes, bytearray)):
         if len(stdin) > MAX_SERVER_URL:
@@ -105,14 +113,14 @@ def _server_url(stdin):
     return url
 
 
-def _scrub(text, secrets):
+def _scrub(text: str, secrets: list[str]) -> str:
     """One line of ``text`` with known secrets and any authorizationToken value removed."""
     from ..core.redact import redact
 
     return " ".join(redact(text, secrets).split())[:1000]
 
 
-def _error_text(error):
+def _error_text(error: BaseException) -> str:
     from ..core.errors import Ecr2Error
 
     if isinstance(error, (HelperError, Ecr2Error)):
@@ -122,14 +130,15 @@ def _error_text(error):
     return f"{name}: {text}" if text else name
 
 
-def handle(action, stdin="", environ=None):
+def handle(action: str, stdin: str | bytes = "", environ: Mapping[str, str] | None = None,
+           ) -> tuple[int, str, str]:
     """Run one protocol ``action`` on ``stdin`` (text or bytes): (exit code, stdout, stderr).
 
     Never raises (except KeyboardInterrupt/SystemExit); stdout/stderr never hold a traceback.
     """
     if environ is None:
         environ = os.environ
-    secrets = []
+    secrets: list[str] = []
     if action in ("version", "--version", "-v"):
         from .. import __version__
 
@@ -140,18 +149,25 @@ def handle(action, stdin="", environ=None):
         return 0, "", ""
     if action not in ("get", "list", "erase"):
         return 1, "", _USAGE
-    helper = None
+    helper: Service | None = None
     try:
-        helper = Service(environ)
         if action == "get":
+            from .hit import remembered, remembering
+
             server_url = _server_url(stdin)
-            found = helper.get(server_url)
+            found = remembered(server_url, environ)
+            if found is None:
+                helper = remembering(server_url, environ)
+                found = helper.get(server_url)
             if found is None:
                 return 1, NOT_FOUND + "\n", ""
             username, password = found.username, found.password
             secrets.append(password)
             out = _credentials_json(server_url, username, password) + "\n"
-            return 0, out, _warnings(helper, secrets)
+            return 0, out, _warnings(helper, secrets) if helper is not None else ""
+        from .service import Service
+
+        helper = Service(environ)
         if action == "list":
             import json
 
@@ -169,7 +185,7 @@ def handle(action, stdin="", environ=None):
         return 1, line, warnings + line
 
 
-def _credentials_json(server_url, username, password):
+def _credentials_json(server_url: str, username: str, password: str) -> str:
     """``json.dumps({"ServerURL": server_url, "Username": username, "Secret": password})``,
     without importing json (it imports re) when its C string encoder is there."""
     try:
@@ -185,11 +201,11 @@ def _credentials_json(server_url, username, password):
             f'"Secret": {encode(password)}}}')
 
 
-def _warnings(helper, secrets):
+def _warnings(helper: Service, secrets: list[str]) -> str:
     return "".join(_scrub(w, secrets) + "\n" for w in helper.warnings)
 
 
-def _read_stdin(limit):
+def _read_stdin(limit: int | None) -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         return b""
@@ -207,7 +223,7 @@ def _read_stdin(limit):
     return b"".join(chunks)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script entry point: ``docker-credential-ecr2 <action>``."""
     if argv is None:
         argv = sys.argv[1:]

@@ -13,19 +13,40 @@ from . import (
 )
 from .settings import Settings
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from ..cache.token_cache import CachedToken, CacheKey, TokenCache
+    from ..core.authtoken import Credentials
+    from ..core.registry import Registry
+    from .child import Child, CliFacts
+
 
 class Service:
-    """One protocol request's work; the cache and the child are made when first needed."""
+    """One protocol request's work; the cache and the child are made when first needed.
 
-    def __init__(self, environ):
+    ``resolved``, when given, is called with the cache key and ``ecr2_cache_min_ttl`` a ``get``
+    found, before any fetch, unless the resolution depended on the CLI's facts (``hit`` then
+    memoises it)."""
+
+    def __init__(self, environ: Mapping[str, str], *,
+                 resolved: Callable[[CacheKey, float | None], None] | None = None) -> None:
         self.environ = environ
-        self._child = None
-        self.notes = []
-        self._cache = None
+        self._child: Child | None = None
+        self.notes: list[str] = []
+        self._cache: TokenCache | None = None
         self._cache_made = False
-        self.config = Settings.active(environ, lambda: self.child().facts())
+        self._min_ttl: float | None = None
+        self._resolved = resolved
+        self._asked_facts = False
+        self.config = Settings.active(environ, self._facts)
 
-    def child(self):
+    def _facts(self) -> CliFacts:
+        self._asked_facts = True
+        return self.child().facts()
+
+    def child(self) -> Child:
         """The user's ``aws`` (``child.Child``): looked for only when a request needs it."""
         if self._child is None:
             from .child import Child
@@ -34,27 +55,28 @@ class Service:
         return self._child
 
     @property
-    def warnings(self):
+    def warnings(self) -> list[str]:
         """What the child printed on stderr besides its answer (degraded service...), then
         the debug lines of AWS_ECR2_DEBUG."""
         return (self._child.warnings if self._child is not None else []) + self.notes
 
     # -- shared pieces ------------------------------------------------------------------
 
-    def cache_enabled(self):
+    def cache_enabled(self) -> bool:
         return self.environ.get("AWS_ECR2_NO_CACHE", "").strip().lower() not in TRUE
 
-    def cache(self):
+    def cache(self) -> TokenCache | None:
         """The TokenCache, or None when AWS_ECR2_NO_CACHE is set."""
         if not self._cache_made:
             self._cache_made = True
             if self.cache_enabled():
                 from ..cache.token_cache import TokenCache
 
-                self._cache = TokenCache(min_ttl=self.config.min_ttl(), environ=self.environ)
+                self._min_ttl = self.config.min_ttl()
+                self._cache = TokenCache(min_ttl=self._min_ttl, environ=self.environ)
         return self._cache
 
-    def _notes(self):
+    def _notes(self) -> TokenCache | None:
         """Where the CLI's facts are kept: the cache directory (the token cache's freshness
         settings do not matter for them, and may not be known yet)."""
         if not self.cache_enabled():
@@ -63,7 +85,7 @@ class Service:
 
         return TokenCache(environ=self.environ)
 
-    def registry(self, server_url):
+    def registry(self, server_url: str) -> Registry | None:
         """The ECR registry ``server_url`` names (directly or as an alias), or None."""
         from ..core.registry import RegistryError, host_of, quote
         from ..core.selection import resolve_registry
@@ -76,7 +98,7 @@ class Service:
         except RegistryError:
             return None
 
-    def key(self, registry):
+    def key(self, registry: Registry) -> CacheKey:
         """The cache key of ``registry``'s token: signed by its mapped profile, else the
         active one."""
         from ..cache.token_cache import CacheKey
@@ -89,7 +111,7 @@ class Service:
 
     # -- actions ------------------------------------------------------------------------
 
-    def get(self, server_url):
+    def get(self, server_url: str) -> Credentials | None:
         registry = self.registry(server_url)
         if registry is None:
             return None
@@ -104,13 +126,16 @@ class Service:
             # Single flight among helpers under a lock of their own: the `aws` child then
             # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
             key = self.key(registry)
+            if self._resolved is not None and not self._asked_facts:
+                self._resolved(key, self._min_ttl)
             token, hit = cache.fetch(key, lambda: self.child().fetch(registry),
                                      wait=LOCK_WAIT_SECONDS, store=False, lock=HELPER_LOCK)
             if not hit and self.environ.get(DEBUG_VARIABLE, "").strip().lower() in TRUE:
                 self._say_if_the_child_missed_the_key(cache, key, token)
         return decode_token(token.token)
 
-    def _say_if_the_child_missed_the_key(self, cache, key, token):
+    def _say_if_the_child_missed_the_key(self, cache: TokenCache, key: CacheKey,
+                                         token: CachedToken) -> None:
         """With AWS_ECR2_DEBUG=1: one line when the ``aws`` child did not store its token under
         the key this helper predicted, so that every pull pays an AWS CLI start."""
         if cache.get_unexpired(key) is not None:
@@ -129,7 +154,7 @@ class Service:
                           f"cache key than this helper predicts: {', '.join(differ)}; every "
                           "pull runs it")
 
-    def list(self):
+    def list(self) -> dict[str, str]:
         cache = self.cache()
         if cache is None:
             return {}
@@ -177,7 +202,7 @@ class Service:
                 hosts[name] = USERNAME_FALLBACK
         return hosts
 
-    def erase(self, server_url):
+    def erase(self, server_url: str) -> int:
         registry = self.registry(server_url)
         cache = self.cache()
         if registry is None or cache is None:
@@ -188,6 +213,6 @@ class Service:
             lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
 
 
-def _described(descriptor):
+def _described(descriptor: dict) -> str:
     return ", ".join(f"{name} {descriptor[name]!r}" for name in
                      ("identity_label", "endpoint_url", "region", "variant"))

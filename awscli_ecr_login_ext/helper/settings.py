@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from . import HelperError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from ..core.registry import Registry
+    from ..identity.chain import Chain, Resolution
+    from .child import CliFacts
+
 _SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_ECR_PUBLIC"}
 _SERVICE_CONFIG_KEY = {"ecr": "ecr", "ecr-public": "ecr_public"}
 
@@ -18,16 +26,16 @@ class Settings:
     identity in the cache key.
     """
 
-    def __init__(self, environ, chain, profile):
+    def __init__(self, environ: Mapping[str, str], chain: Chain, profile: str) -> None:
         self.environ = environ
         self.chain, self.profile = chain, profile
         self.scoped = self.chain.profile(self.profile)
-        self._sections = None
-        self._aliases = None
-        self._registry_profiles = None
+        self._sections: dict[str, dict[str, str]] | None = None
+        self._aliases: dict[str, Registry] | None = None
+        self._registry_profiles: dict[str, str] | None = None
 
     @classmethod
-    def active(cls, environ, facts):
+    def active(cls, environ: Mapping[str, str], facts: Callable[[], CliFacts]) -> Settings:
         """The profile the environment selects, in the order of the user's CLI."""
         from ..identity.chain import chain_from_files
 
@@ -35,7 +43,7 @@ class Settings:
             environ, major=lambda: facts().major, login=lambda: facts().login)
         return cls(environ, chain, profile)
 
-    def registry_profiles(self):
+    def registry_profiles(self) -> dict[str, str]:
         """``ecr2_registry_profiles``: {ECR host: profile}."""
         if self._registry_profiles is None:
             from ..core.settings import REGISTRY_PROFILES
@@ -54,7 +62,7 @@ class Settings:
                 raise HelperError(f"profile {self.profile!r}: {error}") from None
         return self._registry_profiles
 
-    def for_registry(self, registry):
+    def for_registry(self, registry: Registry) -> Settings:
         """The settings of the profile that signs for ``registry``: the one the active
         profile's ``ecr2_registry_profiles`` maps it to (as with --profile), else this one."""
         mapping = self.registry_profiles()
@@ -65,11 +73,11 @@ class Settings:
         mapped = profile_for(registry, mapping)
         return self if mapped is None else Settings(self.environ, self.chain.explicitly(), mapped)
 
-    def predicted(self):
+    def predicted(self) -> Resolution:
         """The credential source (``credential_sources.Resolution``) the chain predicts."""
         return self.chain.resolve(self.profile)
 
-    def aliases(self):
+    def aliases(self) -> dict[str, Registry]:
         if self._aliases is None:
             from ..core.registry import RegistryError
             from ..core.selection import aliases_from_config
@@ -80,12 +88,12 @@ class Settings:
                 raise HelperError(f"profile {self.profile!r}: {error}") from None
         return self._aliases
 
-    def min_ttl(self):
+    def min_ttl(self) -> float | None:
         from ..core import settings
 
         return settings.min_ttl(self.scoped.get("ecr2_cache_min_ttl"), self.profile)
 
-    def endpoint_url(self, service):
+    def endpoint_url(self, service: str) -> str | None:
         """The configured endpoint URL for ``service`` ("ecr"/"ecr-public"), as botocore finds
         it, or None for the real AWS endpoint."""
         environ = self.environ
