@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+from awscli_ecr_login_ext.cache.token_cache import TokenCache
 from awscli_ecr_login_ext.identity.chain import (
     Chain,
     chain_from_files,
@@ -315,8 +316,7 @@ TWO_PROFILES = (f"[profile a]\nregion = eu-west-1\naws_access_key_id = {AKID_A}\
 
 
 def cached_labels(env: dict[str, str]) -> list[str]:
-    return sorted(descriptor["identity_label"]
-                  for descriptor, _ in TokenCache(environ=env).entries())
+    return sorted(key.identity.label for key, _ in TokenCache(environ=env).entries())
 
 
 def helper_get(env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -38,6 +38,12 @@ def variant_of(fips: bool, dualstack: bool) -> str:
     return VARIANTS[bool(fips) + 2 * bool(dualstack)]
 
 
+def flags_of(variant: str) -> tuple[bool, bool]:
+    """(fips, dualstack) of one of VARIANTS: variant_of, read backwards."""
+    index = VARIANTS.index(variant)
+    return bool(index & 1), bool(index & 2)
+
+
 PUBLIC_HOSTS: dict[str, bool] = {  # host -> dualstack
     "public.ecr.aws": False,
     "ecr-public.aws.com": True,
