@@ -14,7 +14,6 @@ from .registry import (
     RegistryError,
     format_host,
     host_of,
-    parse_aliases,
     parse_registry,
     parse_registry_id,
     partition_of_region,
@@ -67,6 +66,9 @@ def aliases_from_config(value: object) -> dict[str, Registry]:
     """``ecr2_registry_aliases`` as the CLI hands it over: a nested mapping, or raw text."""
     if not value:
         return {}
+    # Only when the profile has aliases: not on every credential-helper hit.
+    from .aliases import parse_aliases
+
     if isinstance(value, str):  # from the config file as text: the credential helper's case
         return parse_aliases(value)
     from collections.abc import Mapping
