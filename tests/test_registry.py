@@ -11,7 +11,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.core.aliases import parse_aliases
 from awscli_ecr_login_ext.core.registry import (
     EXAMPLE_HOST,
     Registry,
@@ -27,6 +26,7 @@ from awscli_ecr_login_ext.core.registry import (
     parse_registry_id,
     partition_of_region,
 )
+from awscli_ecr_login_ext.core.selection import parse_aliases
 from tests.conftest import REPO
 
 ID = "123456789012"

@@ -393,7 +393,7 @@ def identify(value: object) -> Registry:
 def parse_registry(value: str) -> Registry:
     """Parse an ECR host, URI or image reference, or "NAME=ECRHOST" naming an alias for one."""
     if isinstance(value, str) and "=" in value:
-        from .aliases import parse_alias  # a cycle: aliases are built on this grammar
+        from .selection import parse_alias  # a cycle: aliases are built on this grammar
 
         return parse_alias(value)
     try:
