@@ -24,6 +24,7 @@ import os
 
 from .. import HELPER_VARIABLE
 from ..core.errors import Ecr2Error
+from ..core.executables import is_executable, on_path
 from ..core.frozen import Frozen
 from ..identity.principal import sha256
 from . import HelperError
@@ -68,20 +69,14 @@ def find_cli(environ: Mapping[str, str]) -> str:
     ``PATH``; CliNotFound with one clear line otherwise."""
     named = environ.get(CLI_VARIABLE, "")
     if named:
-        if _is_executable(named):
+        if is_executable(named):
             return named
         raise CliNotFound(f"{CLI_VARIABLE} names {named!r}, which is not an executable file")
-    for directory in environ.get("PATH", "").split(os.pathsep):
-        candidate = os.path.join(directory or ".", "aws")
-        if directory and _is_executable(candidate):
-            return candidate
+    for candidate in on_path("aws", environ.get("PATH", "")):
+        return candidate
     raise CliNotFound(
         "no AWS CLI found: there is no 'aws' on PATH; install the AWS CLI, or set "
         f"{CLI_VARIABLE} to the aws you use")
-
-
-def _is_executable(path: str) -> bool:
-    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def _stamp(path: str) -> list[int] | None:

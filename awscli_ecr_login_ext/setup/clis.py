@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.executables import on_path
+
 _VERSION = re.compile(r"aws-cli/(\d+)\.(\d+)\.(\d+)")
 
 
@@ -38,10 +40,7 @@ def find_clis() -> list[AwsCli]:
     seen: set[str] = set()
     found = []
     env = dict(os.environ, AWS_CONFIG_FILE=os.devnull)
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(directory or ".") / "aws"
-        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
-            continue
+    for candidate in on_path("aws", os.environ.get("PATH", "")):
         real = os.path.realpath(candidate)
         if real in seen:
             continue
