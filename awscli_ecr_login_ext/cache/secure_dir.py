@@ -172,13 +172,11 @@ class SecureDirectory:
         write_atomically(self.file(name), data, mode=0o600)
 
     def remove(self, name: str) -> bool:
-        """Delete file ``name``; False (a debug line says why) when it could not be deleted."""
+        """Delete file ``name``: True, or False when it is already gone; OSError when it
+        cannot be deleted."""
         try:
             os.unlink(self.file(name))
         except FileNotFoundError:
-            return False
-        except OSError as e:
-            self._debug(f"token cache: could not remove {self.file(name)}: {oserror(e)}")
             return False
         return True
 

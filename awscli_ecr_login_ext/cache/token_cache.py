@@ -179,8 +179,9 @@ class TokenCache:
 
     def remove(self, predicate: Callable[[CacheKey], bool]) -> int:
         """Delete the valid entries whose key satisfies ``predicate`` (and their lock files);
-        returns how many entries were deleted. Invalid files are left alone. A process already
-        waiting on a removed lock file may fetch once more than needed."""
+        returns how many entries were deleted; OSError (naming the file) for an entry that
+        cannot be deleted, the ones before it being gone. Invalid files are left alone. A
+        process already waiting on a removed lock file may fetch once more than needed."""
         removed = 0
         for name, key, _ in self._scan():
             if not predicate(key) or not self._files.remove(name):
