@@ -53,7 +53,7 @@ class SecureDirectory:
 
     def __init__(self, path: str, debug: Callable[[str], None]) -> None:
         self.path = path
-        self._debug = debug
+        self.debug = debug
 
     def file(self, name: str) -> str:
         return os.path.join(self.path, name)
@@ -84,10 +84,10 @@ class SecureDirectory:
             st = os.stat(self.path)
         except OSError as e:
             if not isinstance(e, FileNotFoundError):
-                self._debug(f"token cache: cannot use {self.path}: {oserror(e)}")
+                self.debug(f"token cache: cannot use {self.path}: {oserror(e)}")
             return False
         if not stat.S_ISDIR(st.st_mode):
-            self._debug(f"token cache: {self.path} is not a directory")
+            self.debug(f"token cache: {self.path} is not a directory")
             return False
         self._check(st)
         return True
@@ -113,7 +113,7 @@ class SecureDirectory:
         try:
             return sorted(os.listdir(self.path))
         except OSError as e:
-            self._debug(f"token cache: cannot list {self.path}: {oserror(e)}")
+            self.debug(f"token cache: cannot list {self.path}: {oserror(e)}")
             return []
 
     # -- files ----------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class SecureDirectory:
         return None
 
     def ignoring(self, name: str, reason: str) -> None:
-        self._debug(f"token cache: ignoring {self.file(name)}: {reason}")
+        self.debug(f"token cache: ignoring {self.file(name)}: {reason}")
 
     def write(self, name: str, data: bytes) -> None:
         """Create the directory if need be and write file ``name`` atomically, mode 0600."""
@@ -180,50 +180,48 @@ class SecureDirectory:
             return False
         return True
 
-    # -- locks ----------------------------------------------------------------------------
 
-    def lock(self, name: str, wait: float) -> int | None:
-        """An fd holding an exclusive lock on file ``name`` (created if need be), or None when
-        the directory cannot be made, locking fails, or ``wait`` seconds pass first. Release
-        it with ``unlock``."""
-        try:
-            self.ensure()
-        except OSError as e:
-            self._debug(f"token cache: cannot create {self.path}: {oserror(e)}")
-            return None
-        path = self.file(name)
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | _O_NOFOLLOW | _O_CLOEXEC, 0o600)
-        except OSError as e:
-            self._debug(f"token cache: cannot open lock file {path}: {oserror(e)}")
-            return None
-        deadline = time.monotonic() + max(wait, 0.0)
-        delay = _LOCK_POLL_MIN
-        try:
-            while True:
-                try:
-                    if _try_lock(fd):
-                        return fd
-                except OSError as e:
-                    self._debug(f"token cache: cannot lock {path}: {oserror(e)}")
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._debug(
-                        f"token cache: {path} still locked after {wait:g}s; fetching without it"
-                    )
-                    break
-                time.sleep(min(delay, left))
-                delay = min(delay * 2, _LOCK_POLL_MAX)
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
+def lock(directory: SecureDirectory, name: str, wait: float) -> int | None:
+    """An fd holding an exclusive lock on file ``name`` of ``directory`` (created if need be),
+    or None when the directory cannot be made, locking fails, or ``wait`` seconds pass first.
+    Release it with ``unlock``."""
+    debug = directory.debug
+    try:
+        directory.ensure()
+    except OSError as e:
+        debug(f"token cache: cannot create {directory.path}: {oserror(e)}")
         return None
+    path = directory.file(name)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _O_NOFOLLOW | _O_CLOEXEC, 0o600)
+    except OSError as e:
+        debug(f"token cache: cannot open lock file {path}: {oserror(e)}")
+        return None
+    deadline = time.monotonic() + max(wait, 0.0)
+    delay = _LOCK_POLL_MIN
+    try:
+        while True:
+            try:
+                if _try_lock(fd):
+                    return fd
+            except OSError as e:
+                debug(f"token cache: cannot lock {path}: {oserror(e)}")
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                debug(f"token cache: {path} still locked after {wait:g}s; fetching without it")
+                break
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, _LOCK_POLL_MAX)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return None
 
 
 def unlock(fd: int) -> None:
-    """Release a ``SecureDirectory.lock`` and close its descriptor."""
+    """Release a ``lock`` and close its descriptor."""
     try:
         if sys.platform == "win32":
             import msvcrt

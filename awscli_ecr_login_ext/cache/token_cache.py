@@ -32,7 +32,7 @@ import time
 from ..identity.aws_files import expand_user
 from . import entry
 from .entry import CachedToken, CacheKey
-from .secure_dir import SecureDirectory, unlock
+from .secure_dir import SecureDirectory, lock, oserror, unlock
 
 # typing.TYPE_CHECKING without importing typing (a few ms the credential helper need not pay).
 TYPE_CHECKING = False
@@ -136,8 +136,6 @@ class TokenCache:
         try:
             self._files.write(key.filename(), entry.encode(key, token))
         except OSError as e:
-            from .secure_dir import oserror
-
             self._debug(f"token cache: could not write to {self.directory}: {oserror(e)}")
             return False
         return True
@@ -152,17 +150,17 @@ class TokenCache:
             self.put(key, token)
             return token
 
-        return self.single_flight(key, fetch_and_store, lock=ENTRY_LOCK, wait=wait)
+        return self.single_flight(key, fetch_and_store, lock_name=ENTRY_LOCK, wait=wait)
 
-    def single_flight(self, key: CacheKey, produce: Callable[[], CachedToken], *, lock: str,
-                      wait: float) -> tuple[CachedToken, bool]:
+    def single_flight(self, key: CacheKey, produce: Callable[[], CachedToken], *,
+                      lock_name: str, wait: float) -> tuple[CachedToken, bool]:
         """(token, True) from the cache, else (produce(), False), produce() running under the
-        lock file "<entry>.<lock>" and the cache checked again once it is held; storing the
+        lock file "<entry>.<lock_name>" and the cache checked again once it is held; storing the
         token is produce()'s job."""
         token = self.get(key)
         if token is not None:
             return token, True
-        lock_fd = self._files.lock(f"{key.filename()}.{lock}", wait)
+        lock_fd = lock(self._files, f"{key.filename()}.{lock_name}", wait)
         try:
             if lock_fd is not None:
                 token = self.get(key)
@@ -187,9 +185,9 @@ class TokenCache:
             if not predicate(key) or not self._files.remove(name):
                 continue
             removed += 1
-            for lock in LOCKS:
+            for lock_name in LOCKS:
                 try:
-                    os.unlink(self._files.file(f"{name}.{lock}"))
+                    os.unlink(self._files.file(f"{name}.{lock_name}"))
                 except OSError:
                     pass
         return removed

@@ -105,7 +105,7 @@ class Service:
             # takes the entry's lock, fetches and stores, and the waiting helpers read its entry.
             key = self.key(registry)
             token, hit = cache.single_flight(key, lambda: self.child().fetch(registry),
-                                             lock=HELPER_LOCK, wait=LOCK_WAIT_SECONDS)
+                                             lock_name=HELPER_LOCK, wait=LOCK_WAIT_SECONDS)
             if not hit and self.environ.get(DEBUG_VARIABLE, "").strip().lower() in TRUE:
                 self._say_if_the_child_missed_the_key(cache, key, token)
         return decode_token(token.token)
