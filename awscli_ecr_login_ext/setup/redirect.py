@@ -145,6 +145,8 @@ def running_under_cli_v1():
 
 
 def guard_v1_plugin_path():
+    """Under v1, put a PathStubFinder first on ``sys.meta_path`` (once; an older copy's, of
+    either name, counts)."""
     if running_under_cli_v1() and not any(
             type(finder).__name__ in ("PathStubFinder", "_PathStubFinder")
             for finder in sys.meta_path):
