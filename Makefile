@@ -205,12 +205,13 @@ lint: lock-check venv
 
 # The quick loop for everyday edits (under 2 minutes here, measured beside a running suite):
 # lint, then the files that run in-process or beside AWS CLI v1 alone (ECR2_TEST_CLIS narrows
-# the cli fixture): the layers, the grammar, the cache, the settings, the helper, setup's errors.
+# the cli fixture): the layers, the grammar, the cache, the settings, the helper, the errors of
+# setup and of the plugin's commands.
 # `make test` stays the whole proof: every CLI, every file.
 CHECK_TESTS := $(addprefix tests/,test_layers.py test_one_rule.py test_cache.py \
 	test_registry.py test_registry_profiles.py test_identity.py test_configure_docker.py \
 	test_setup_errors.py test_setting_verdicts.py test_tools.py test_credential_helper.py \
-	test_helper_debug.py test_helper_memo.py test_upgrade_in_place.py)
+	test_helper_debug.py test_helper_memo.py test_upgrade_in_place.py test_plugin_errors.py)
 check: venv
 	$(VENV)/bin/ruff check .
 	ECR2_TEST_CLIS=v1 $(VENV)/bin/python -m pytest -q -x $(CHECK_TESTS) $(PYTEST_ARGS)

@@ -15,13 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awscli_ecr_login_ext.cache.token_cache import (
-    CachedToken,
-    CacheError,
-    CacheKey,
-    TokenCache,
-    _loads,
-)
+from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+from awscli_ecr_login_ext.cache.secure_dir import CacheError, loads
+from awscli_ecr_login_ext.cache.token_cache import TokenCache
 from awscli_ecr_login_ext.identity.principal import Identity
 from tests.conftest import require
 
@@ -502,20 +498,16 @@ def test_entries_and_remove(cache):
     Path(cache.directory, "junk.txt").write_text("ignored")
     listed = cache.entries()
     assert len(listed) == 4
-    for descriptor, token in listed:
-        assert set(descriptor) == {
-            "partition",
-            "region",
-            "variant",
-            "public",
-            "identity",
-            "identity_label",
-            "endpoint_url",
-        }
-        assert isinstance(token, CachedToken)
-    assert cache.remove(lambda d: d["identity_label"] == "profile:prod") == 1
+    assert sorted(key.filename() for key, _ in listed) == sorted(
+        key.filename() for key in [*keys, make_key(region="ap-south-1")])
+    for key, token in listed:
+        assert isinstance(key, CacheKey) and isinstance(token, CachedToken)
+    [public] = [key for key, _ in listed if key.public]
+    assert public == keys[2]  # the identity's label too
+    assert (public.fips, public.dualstack) == (False, False)
+    assert cache.remove(lambda k: k.identity.label == "profile:prod") == 1
     assert cache.get(keys[2]) is None
-    assert cache.remove(lambda d: d["region"] == "ap-south-1") == 1
+    assert cache.remove(lambda k: k.region == "ap-south-1") == 1
     assert not Path(cache.directory, make_key(region="ap-south-1").filename() + ".lock").exists()
     assert len(cache.entries()) == 2
     assert cache.remove(lambda d: True) == 2
@@ -558,7 +550,8 @@ def test_fetch_exception_propagates_and_releases_lock(cache):
 _CHILD = textwrap.dedent(
     """
     import json, os, sys, time
-    from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+    from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+    from awscli_ecr_login_ext.cache.token_cache import TokenCache
     from awscli_ecr_login_ext.identity.principal import Identity
 
     cache_dir, counter, go, ready, sleep = sys.argv[1:6]
@@ -657,7 +650,8 @@ def test_core_imports_stay_light(tmp_path):
     code = textwrap.dedent(
         """
         import sys, time
-        from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+        from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+        from awscli_ecr_login_ext.cache.token_cache import TokenCache
         from awscli_ecr_login_ext.identity.chain import chain_from_files
         chain, name = chain_from_files({"HOME": sys.argv[1]}, major=int, login=bool)
         ident = chain.resolve(name).identity
@@ -707,8 +701,8 @@ def test_arbitrary_entry_bytes_never_raise(tmp_path, clock):
         got = cache.get(key)
         assert got is None or isinstance(got, CachedToken)
         cache.get_unexpired(key)
-        for descriptor, token in cache.entries():
-            assert isinstance(descriptor, dict) and isinstance(token, CachedToken)
+        for stored, token in cache.entries():
+            assert isinstance(stored, CacheKey) and isinstance(token, CachedToken)
 
     check()
 
@@ -785,7 +779,7 @@ def _outcome(load, data):
 @settings(max_examples=500)
 @given(ENTRYISH)
 def test_entry_reader_is_json_loads(data):
-    assert _outcome(_loads, data) == _outcome(json.loads, data)
+    assert _outcome(loads, data) == _outcome(json.loads, data)
 
 
 def test_reading_an_entry_imports_no_json_hashlib_or_dataclasses(tmp_path):
@@ -793,7 +787,8 @@ def test_reading_an_entry_imports_no_json_hashlib_or_dataclasses(tmp_path):
     assert cache.put(make_key(), make_token())
     code = textwrap.dedent(f"""
         import sys
-        from awscli_ecr_login_ext.cache.token_cache import CacheKey, TokenCache
+        from awscli_ecr_login_ext.cache.entry import CacheKey
+        from awscli_ecr_login_ext.cache.token_cache import TokenCache
         from awscli_ecr_login_ext.identity.principal import Identity
         key = CacheKey("aws", "eu-west-1", "standard", False,
                        Identity("profile:dev-hash", "profile:dev"))

@@ -13,12 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.cache.token_cache import (
-    CachedToken,
-    CacheKey,
-    TokenCache,
-    default_cache_dir,
-)
+from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+from awscli_ecr_login_ext.cache.token_cache import TokenCache, default_cache_dir
 from tests.conftest import (
     CLIS,
     Cli,

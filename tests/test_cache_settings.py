@@ -9,7 +9,8 @@ import os
 import time
 from pathlib import Path
 
-from awscli_ecr_login_ext.cache.token_cache import CacheKey, default_cache_dir
+from awscli_ecr_login_ext.cache.entry import CacheKey
+from awscli_ecr_login_ext.cache.token_cache import default_cache_dir
 from tests.conftest import identity_from_environment
 
 PROFILE = "[default]\nregion = eu-west-1\n"

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from awscli_ecr_login_ext import __version__
-from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
+from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+from awscli_ecr_login_ext.cache.token_cache import TokenCache
 from awscli_ecr_login_ext.helper.protocol import NOT_FOUND, _credentials_json, handle
 from tests.conftest import (
     REPO,
@@ -116,7 +117,7 @@ def test_get_fips_registry_is_its_own_cache_entry(env, fake_ecr):
     assert secret_of(run(env, "get", "123456789012.dkr.ecr.us-east-1.amazonaws.com")) == \
         fake_ecr.password
     assert [r.signing_region for r in fake_ecr.requests] == ["us-east-1", "us-east-1"]
-    variants = sorted(d["variant"] for d, _ in TokenCache(environ=env).entries())
+    variants = sorted(key.variant for key, _ in TokenCache(environ=env).entries())
     assert variants == ["fips", "standard"]
 
 
@@ -248,8 +249,8 @@ def test_service_specific_endpoint_variable_wins_and_keys_the_cache(env, fake_ec
     env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # nothing listens there
     env["AWS_ENDPOINT_URL_ECR"] = fake_ecr.url
     assert secret_of(run(env, "get", PRIVATE)) == fake_ecr.password
-    [descriptor] = [d for d, _ in TokenCache(environ=env).entries()]
-    assert descriptor["endpoint_url"] == fake_ecr.url
+    [key] = [key for key, _ in TokenCache(environ=env).entries()]
+    assert key.endpoint_url == fake_ecr.url
 
 
 # -- list, erase, store, version -----------------------------------------------------------

@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from awscli_ecr_login_ext.cache.token_cache import CachedToken, CacheKey, TokenCache
-from awscli_ecr_login_ext.identity.chain import (
-    Chain,
-    chain_from_files,
-    profile_from_environment,
-)
+from awscli_ecr_login_ext.cache.entry import CachedToken, CacheKey
+from awscli_ecr_login_ext.cache.token_cache import TokenCache
+from awscli_ecr_login_ext.identity.aws_files import profile_from_environment
+from awscli_ecr_login_ext.identity.chain import Chain, chain_from_files
 from tests.conftest import CLIS, REPO, beside, identity_from_environment, require
 from tests.test_credential_sources import run_on_a_tty
 
@@ -224,7 +222,6 @@ def test_two_deep_chain_keys_on_its_whole_source():
 
     one, two = chain(AKID_A), chain(AKID_B)
     assert one.method == "assume-role" and one.identity.key != two.identity.key
-    assert one.mfa_profile == "mid"
 
 
 @pytest.mark.parametrize("profiles", [
@@ -315,8 +312,7 @@ TWO_PROFILES = (f"[profile a]\nregion = eu-west-1\naws_access_key_id = {AKID_A}\
 
 
 def cached_labels(env: dict[str, str]) -> list[str]:
-    return sorted(descriptor["identity_label"]
-                  for descriptor, _ in TokenCache(environ=env).entries())
+    return sorted(key.identity.label for key, _ in TokenCache(environ=env).entries())
 
 
 def helper_get(env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -47,5 +47,7 @@ def test_an_unrelated_command_never_loads_the_command_implementations(aws_home, 
     modules = imported_modules(result.stderr)
     assert "awscli_ecr_login_ext" in modules
     ours = [m for m in modules if m.startswith("awscli_ecr_login_ext.")]
-    # the guard that lets v1 survive v2's plugin-path line is the only other module
-    assert ours == ["awscli_ecr_login_ext.v1_path_guard"]
+    # the guard that lets v1 survive v2's plugin-path line (its finder is the redirect's, the
+    # one place of that rule) is the only other module
+    assert sorted(ours) == ["awscli_ecr_login_ext.setup", "awscli_ecr_login_ext.setup.redirect",
+                            "awscli_ecr_login_ext.v1_path_guard"]

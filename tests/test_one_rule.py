@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from awscli_ecr_login_ext.cache.token_cache import CacheKey
+from awscli_ecr_login_ext.cache.entry import CacheKey
 from awscli_ecr_login_ext.cli.adapter import _SecretFilter
 from awscli_ecr_login_ext.cli.tools import MASK, mask
 from awscli_ecr_login_ext.core import settings

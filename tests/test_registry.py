@@ -22,12 +22,11 @@ from awscli_ecr_login_ext.core.registry import (
     _valid_hostname,
     format_host,
     host_of,
-    is_ecr_host,
-    parse_aliases,
     parse_registry,
     parse_registry_id,
     partition_of_region,
 )
+from awscli_ecr_login_ext.core.selection import parse_aliases
 from tests.conftest import REPO
 
 ID = "123456789012"
@@ -165,8 +164,7 @@ def test_parse_registry_valid(value: str, expected: Registry) -> None:
 
 
 @pytest.mark.parametrize(("value", "expected"), [v for v in VALID if "=" not in v[0]])
-def test_is_ecr_host_and_host_of_on_valid_hosts(value: str, expected: Registry) -> None:
-    assert is_ecr_host(value)
+def test_host_of_on_valid_hosts(value: str, expected: Registry) -> None:
     assert host_of(value) == expected.name
 
 
@@ -264,7 +262,6 @@ def test_parse_registry_malformed(value: str) -> None:
     assert repr(value) in message
     assert EXAMPLE_HOST in message
     assert message.splitlines() == [message]
-    assert not is_ecr_host(value)
 
 
 def test_malformed_count() -> None:
@@ -311,7 +308,6 @@ def test_non_string_inputs() -> None:
             parse_registry_id(bad)  # type: ignore[arg-type]
         with pytest.raises(RegistryError):
             parse_aliases(bad)  # type: ignore[arg-type]
-        assert is_ecr_host(bad) is False  # type: ignore[arg-type]
 
 
 def test_long_values_are_truncated_in_messages() -> None:
@@ -512,7 +508,6 @@ def test_format_host_round_trips(
     assert not registry.public
     assert registry.ecr_host == host
     assert registry.name == host + port
-    assert is_ecr_host(value)
     alias = parse_registry(f"mirror.example.com:5000={value}")
     assert alias.name == "mirror.example.com:5000"
     assert alias.ecr_host == host
@@ -545,7 +540,6 @@ def test_host_of_and_parse_registry_raise_only_registry_error(value: str) -> Non
         _check_error(exc)
     else:
         assert registry.name == host_of(value.partition("=")[0])
-    assert isinstance(is_ecr_host(value), bool)
 
 
 @given(st.one_of(st.text(), st.lists(st.one_of(HOSTISH, st.just(f"m = {STD}"))).map("\n".join)))

@@ -381,7 +381,7 @@ def cli_version(cli) -> str:
 
 def test_the_index_generator_runs_on_the_python_of_the_aws_script(tmp_path):
     from awscli_ecr_login_ext.setup.clis import AwsCli
-    from awscli_ecr_login_ext.setup.command import interpreter_of
+    from awscli_ecr_login_ext.setup.completion import interpreter_of
 
     script = tmp_path / "aws"
     script.write_text("#!/usr/bin/env python3\nimport awscli.clidriver\n")

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..cache.token_cache import CachedToken, CacheKey, TokenCache
+from ..cache.entry import CachedToken, CacheKey
+from ..cache.token_cache import TokenCache
 from ..core.authtoken import authorizations_from_response, decode_token
 from ..core.registry import Registry, host_of
 from ..core.selection import TokenRequest, group_by_request

@@ -18,13 +18,13 @@ import base64
 import errno
 import os
 import shlex
-import shutil
 import subprocess
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..core.errors import Ecr2Error
+from ..core.executables import first_on_path
 from ..core.redact import redact
 
 __all__ = [
@@ -167,8 +167,7 @@ def find_tool(name: str | None, path: str | None = None) -> tuple[LoginTool, str
 
 
 def _which(executable: str, path: str | None) -> str | None:
-    found = shutil.which(executable, path=path)
-    return os.path.abspath(found) if found else None
+    return first_on_path(executable, os.environ.get("PATH", "") if path is None else path)
 
 
 def _secret_forms(secret: str) -> list[str]:

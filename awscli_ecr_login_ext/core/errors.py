@@ -3,7 +3,7 @@
 Its subclasses live beside what raises them: ``RegistryError`` (core/registry),
 ``MissingRegionError`` (core/selection), ``SettingError`` (core/settings),
 ``MalformedTokenError`` and ``MalformedResponseError`` (core/authtoken), ``CacheError``
-(cache/token_cache), ``HelperError``, ``CliNotFound`` and ``FactsUnknown`` (helper),
+(cache/secure_dir), ``HelperError``, ``CliNotFound`` and ``FactsUnknown`` (helper),
 ``DockerConfigError`` (setup/docker_config), ``ToolError`` (cli/tools). Each message is one
 clear line that never holds a secret. Where the AWS CLI has an exception for a case (usage,
 configuration and service errors) the cli/ floor raises the CLI's own, which the CLI prints

@@ -12,19 +12,6 @@ from __future__ import annotations
 from .errors import Ecr2Error
 from .frozen import Frozen
 
-__all__ = [
-    "EXAMPLE_HOST",
-    "PUBLIC_HOSTS",
-    "Registry",
-    "RegistryError",
-    "format_host",
-    "host_of",
-    "is_ecr_host",
-    "parse_aliases",
-    "parse_registry",
-    "parse_registry_id",
-]
-
 EXAMPLE_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 # ECR Public only has an API in us-east-1; ecr-public.aws.com is its dual-stack (IPv6) host.
@@ -38,12 +25,17 @@ def variant_of(fips: bool, dualstack: bool) -> str:
     return VARIANTS[bool(fips) + 2 * bool(dualstack)]
 
 
+def flags_of(variant: str) -> tuple[bool, bool]:
+    """(fips, dualstack) of one of VARIANTS: variant_of, read backwards."""
+    index = VARIANTS.index(variant)
+    return bool(index & 1), bool(index & 2)
+
+
 PUBLIC_HOSTS: dict[str, bool] = {  # host -> dualstack
     "public.ecr.aws": False,
     "ecr-public.aws.com": True,
 }
 
-_ALIASES_WHERE = " in ecr2_registry_aliases"
 
 # Keep messages readable when someone pastes a whole file into an argument.
 _MAX_QUOTED = 200
@@ -235,7 +227,7 @@ def _split_host_port(hostport: str) -> tuple[str, str | None]:
     return host, port
 
 
-def _host_port(value: object) -> tuple[str, str]:
+def host_port(value: object) -> tuple[str, str]:
     """Return ("host[:port]", "host") of value, lower-cased; raise ValueError with a reason."""
     if not isinstance(value, str):
         raise TypeError("not a string")
@@ -260,7 +252,7 @@ def _host_port(value: object) -> tuple[str, str]:
 def host_of(value: str) -> str:
     """Return the lower-cased "host[:port]" of a hostname, URI or image reference."""
     try:
-        return _host_port(value)[0]
+        return host_port(value)[0]
     except (TypeError, ValueError) as exc:
         raise RegistryError(
             f"{quote(value)} is not a valid registry host ({exc}); "
@@ -355,9 +347,9 @@ def _private_host(host: str) -> tuple[str, bool, bool, str, str] | None:
     return registry_id, fips, service == "dkr-ecr", region, suffix
 
 
-def _identify(value: object) -> Registry:
+def identify(value: object) -> Registry:
     """Parse an ECR host, URI or image reference; raise ValueError with a short reason."""
-    hostport, host = _host_port(value)
+    hostport, host = host_port(value)
     if host in PUBLIC_HOSTS:
         return Registry(
             name=hostport,
@@ -398,70 +390,13 @@ def _identify(value: object) -> Registry:
     )
 
 
-def _identify_alias(value: str) -> Registry:
-    """Parse "NAME=ECRHOST"; raise ValueError with a short reason."""
-    name, _, target = (part.strip() for part in value.partition("="))
-    if not name:
-        raise ValueError("empty name before '='")
-    if "=" in target:
-        raise ValueError("the target must be an ECR host, not another alias")
-    try:
-        alias = _host_port(name)[0]
-    except ValueError as exc:
-        raise ValueError(f"name {quote(name)}: {exc}") from None
-    try:
-        registry = _identify(target)
-    except ValueError as exc:
-        reason = f": {exc}" if str(exc) else ""
-        raise ValueError(f"target {quote(target)} is not an Amazon ECR registry{reason}") from None
-    return registry._replace(name=alias)
-
-
-def _alias_error(value: str, reason: str, where: str = "") -> RegistryError:
-    return RegistryError(
-        f"{quote(value)}{where} is not a valid registry alias ({reason}); "
-        f"expected NAME=ECRHOST such as 127.0.0.1:5000={EXAMPLE_HOST}"
-    )
-
-
 def parse_registry(value: str) -> Registry:
     """Parse an ECR host, URI or image reference, or "NAME=ECRHOST" naming an alias for one."""
     if isinstance(value, str) and "=" in value:
-        try:
-            return _identify_alias(value)
-        except ValueError as exc:
-            raise _alias_error(value, str(exc)) from None
+        from .selection import parse_alias  # a cycle: aliases are built on this grammar
+
+        return parse_alias(value)
     try:
-        return _identify(value)
+        return identify(value)
     except (TypeError, ValueError) as exc:
         raise _not_ecr(value, str(exc)) from None
-
-
-def parse_aliases(text: str) -> dict[str, Registry]:
-    """Parse the nested config value ``ecr2_registry_aliases``: lines of "NAME = ECRHOST"."""
-    if not isinstance(text, str):
-        raise RegistryError(f"{quote(text)} is not a list of NAME = ECRHOST registry aliases")
-    aliases: dict[str, Registry] = {}
-    for line in text.splitlines():
-        entry = line.strip()
-        if not entry:
-            continue
-        if "=" not in entry:
-            raise _alias_error(entry, "no '='", _ALIASES_WHERE)
-        try:
-            registry = _identify_alias(entry)
-        except ValueError as exc:
-            raise _alias_error(entry, str(exc), _ALIASES_WHERE) from None
-        if registry.name in aliases:
-            raise _alias_error(entry, f"{registry.name} is already defined", _ALIASES_WHERE)
-        aliases[registry.name] = registry
-    return aliases
-
-
-def is_ecr_host(value: str) -> bool:
-    """Whether value is an ECR (private or public) host, URI or image reference; never raises."""
-    try:
-        _identify(value)
-    except (TypeError, ValueError):
-        return False
-    return True

@@ -9,9 +9,10 @@ them differ between CLIs: which environment variable names the profile (v1:
 provider. Nothing outside a frozen CLI can read those from its files, so the CLI tells us:
 a miss runs it with ``AWS_ECR2_CREDENTIAL_HELPER`` naming a report file, the plugin inside
 writes its facts there (``report_facts``), and the helper keeps them in the token cache
-directory as a note keyed by the CLI's real path. The note holds the ``stat`` stamps of that
-file and of the botocore module the CLI loaded, so an upgrade makes it stale: the next hit
-that needs the facts is then served as a miss, and the miss refreshes them.
+directory as a note keyed by the CLI's real path (``facts_notes``). The note holds the
+``stat`` stamps of that file and of the botocore module the CLI loaded, so an upgrade makes it
+stale: the next hit that needs the facts is then served as a miss, and the miss refreshes
+them.
 
 The hit path asks for the facts only when they matter (both profile variables set and
 different, a profile with ``login_session``), so a plain hit does not even look for ``aws``.
@@ -23,6 +24,7 @@ import os
 
 from .. import HELPER_VARIABLE
 from ..core.errors import Ecr2Error
+from ..core.executables import is_executable, on_path
 from ..core.frozen import Frozen
 from ..identity.principal import sha256
 from . import HelperError
@@ -31,11 +33,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ..cache.token_cache import TokenCache
+    from ..cache.secure_dir import SecureDirectory
 
 CLI_VARIABLE = "AWS_ECR2_CLI"
 __all__ = ["CLI_VARIABLE", "HELPER_VARIABLE", "CliFacts", "CliNotFound", "FactsUnknown",
-           "find_cli", "known_facts", "remember_facts", "report_facts"]
+           "facts_notes", "find_cli", "known_facts", "remember_facts", "report_facts"]
 
 
 _FACTS_FIELDS = ("major", "login")
@@ -67,20 +69,14 @@ def find_cli(environ: Mapping[str, str]) -> str:
     ``PATH``; CliNotFound with one clear line otherwise."""
     named = environ.get(CLI_VARIABLE, "")
     if named:
-        if _is_executable(named):
+        if is_executable(named):
             return named
         raise CliNotFound(f"{CLI_VARIABLE} names {named!r}, which is not an executable file")
-    for directory in environ.get("PATH", "").split(os.pathsep):
-        candidate = os.path.join(directory or ".", "aws")
-        if directory and _is_executable(candidate):
-            return candidate
+    for candidate in on_path("aws", environ.get("PATH", "")):
+        return candidate
     raise CliNotFound(
         "no AWS CLI found: there is no 'aws' on PATH; install the AWS CLI, or set "
         f"{CLI_VARIABLE} to the aws you use")
-
-
-def _is_executable(path: str) -> bool:
-    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def _stamp(path: str) -> list[int] | None:
@@ -96,11 +92,22 @@ def _note_name(real_path: str) -> str:
     return f"cli-{digest[:32]}.facts"
 
 
-def known_facts(cli: str, cache: TokenCache | None) -> CliFacts:
+def facts_notes(environ: Mapping[str, str]) -> SecureDirectory:
+    """Where the CLIs' facts notes are kept: the token cache's directory, beside its entries
+    (the notes' names never look like an entry's), with the same safety checks."""
+    from ..cache.secure_dir import SecureDirectory
+    from ..cache.token_cache import default_cache_dir
+
+    return SecureDirectory(default_cache_dir(environ), debug=lambda message: None)
+
+
+def known_facts(cli: str, notes: SecureDirectory | None) -> CliFacts:
     """The facts the CLI at ``cli`` reported on an earlier miss, if they still hold;
     FactsUnknown otherwise."""
     real_path = os.path.realpath(cli)
-    note = cache.read_note(_note_name(real_path)) if cache is not None else None
+    note = None
+    if notes is not None and notes.exists():
+        note = notes.read_json(_note_name(real_path))
     if (not isinstance(note, dict) or note.get("cli") != real_path
             or note.get("cli_stamp") != _stamp(real_path)
             or type(note.get("major")) is not int or type(note.get("login")) is not bool):
@@ -113,7 +120,7 @@ def known_facts(cli: str, cache: TokenCache | None) -> CliFacts:
     return CliFacts(note["major"], note["login"])
 
 
-def remember_facts(cli: str, report: object, cache: TokenCache | None) -> CliFacts | None:
+def remember_facts(cli: str, report: object, notes: SecureDirectory | None) -> CliFacts | None:
     """Keep what the CLI at ``cli`` reported (``report_facts``'s document) for later hits."""
     if not isinstance(report, dict):
         return None
@@ -121,11 +128,16 @@ def remember_facts(cli: str, report: object, cache: TokenCache | None) -> CliFac
     if type(major) is not int or type(login) is not bool or not isinstance(botocore, str):
         return None
     facts = CliFacts(major, login)
-    if cache is not None:
+    if notes is not None:
+        import json
+
         real_path = os.path.realpath(cli)
-        cache.write_note(_note_name(real_path), {
-            "cli": real_path, "cli_stamp": _stamp(real_path), "major": major, "login": login,
-            "botocore": botocore, "botocore_stamp": _stamp(botocore)})
+        note = {"cli": real_path, "cli_stamp": _stamp(real_path), "major": major,
+                "login": login, "botocore": botocore, "botocore_stamp": _stamp(botocore)}
+        try:
+            notes.write(_note_name(real_path), json.dumps(note, sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass  # the next miss reports the facts again
     return facts
 
 
@@ -155,7 +167,7 @@ class Child:
 
     def __init__(self, environ, notes):
         self.environ = environ
-        self.notes = notes  # () -> the TokenCache that keeps the facts notes, or None
+        self.notes = notes  # () -> the facts_notes directory, or None
         self.warnings = []
         self._cli = None
         self._facts = None
@@ -186,7 +198,7 @@ class Child:
         from base64 import b64encode
         from datetime import datetime
 
-        from ..cache.token_cache import CachedToken
+        from ..cache.entry import CachedToken
 
         fetched_at = time.time()
         out = self.run("ecr2", "get-login", "--registry", registry.ecr_host, "--cache",

@@ -18,7 +18,7 @@ digest already, as in the cache) and ``ecr2_cache_min_ttl``. It holds no secret:
 value (an access key id, a container token) enters only the salted digest. A hit reads the
 files, recomputes the digest, and reads the entry through ``TokenCache.get`` (owner, mode,
 symlink and freshness checks). Anything else -- no memo, a memo that is unreadable, unsafe
-(``TokenCache.read_note``) or malformed, no entry whose digest matches, an entry that is not
+(``SecureDirectory.read_json``) or malformed, no entry whose digest matches, an entry that is not
 fresh -- goes down the slow path, which writes the memo anew. A resolution that asked for the
 user's CLI's facts (both profile variables set and different; ``login_session``) or read the
 whole environment is not memoised: its result depends on more than these inputs.
@@ -27,7 +27,7 @@ What this path keeps off the hit, measured by ``make bench`` (row "warm hit vs p
 parsing the files and walking the chain (``helper/settings``, ``identity/chain``,
 ``core/selection``: 1.5x the hit at 1,000 profiles before the memo), the server URL's grammar
 (the memo is keyed on the URL as given). The stand-ins it relies on live with what they stand
-in for: the entry and the memo are read with json's own C scanner (``token_cache._loads``),
+in for: the entry and the memo are read with json's own C scanner (``secure_dir.loads``),
 keys and the memo are written with ``principal.canonical_json`` and hashed with the built-in
 ``_sha256``/``_sha2`` (no ``json``, ``re`` or OpenSSL ``hashlib`` import), the answer is
 encoded with ``_json`` (``protocol._credentials_json``).
@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import os
 
-from ..cache.token_cache import CacheError, CacheKey, TokenCache
+from ..cache.entry import CacheKey
+from ..cache.secure_dir import CacheError, SecureDirectory
+from ..cache.token_cache import TokenCache, default_cache_dir
 from ..identity.aws_files import config_file_path, credentials_file_path, expand_user
-from ..identity.principal import Identity, sha256
+from ..identity.principal import Identity, canonical_json, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,9 +84,9 @@ class Inputs:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
         self.files = (_read(config_file_path(environ)), _read(credentials_file_path(environ)))
-        self.cache = TokenCache(environ=environ)
+        self.notes = SecureDirectory(default_cache_dir(environ), debug=_quiet)
         try:
-            memo = self.cache.read_note(MEMO_NAME)
+            memo = self.notes.read_json(MEMO_NAME) if self.notes.exists() else None
         except CacheError:  # an unsafe directory: what uses the cache says so, if anything
             memo = None
         self.salt, self.entries = _parse_memo(memo)
@@ -160,8 +162,12 @@ class Inputs:
         entry = Entry(server_url, env, side, inputs, key, min_ttl)
         kept = [e for e in self.entries if (e.server, e.inputs) != (server_url, inputs)]
         entries = [entry, *kept][:MAX_ENTRIES]
-        self.cache.write_note(MEMO_NAME, {"version": MEMO_VERSION, "salt": self.salt,
-                                          "entries": [e.document() for e in entries]})
+        memo = {"version": MEMO_VERSION, "salt": self.salt,
+                "entries": [e.document() for e in entries]}
+        try:
+            self.notes.write(MEMO_NAME, canonical_json(memo).encode("ascii"))
+        except OSError:
+            pass  # the next get takes the slow path again
 
 
 def remembered(server_url: str, environ: Mapping[str, str]) -> Credentials | None:
@@ -284,3 +290,7 @@ def _parse_entry(entry: object) -> Entry | None:
 
 def _strings(value: object) -> bool:
     return type(value) is list and all(type(item) is str for item in value)
+
+
+def _quiet(message: str) -> None:
+    """The memo is a shortcut: why it was not taken is the slow path's to say."""

@@ -26,7 +26,7 @@ imports only ``hit``, ``token_cache``, ``aws_files``, ``principal``, ``registry`
 ``binascii``): no ``re`` (so no ``json``, ``configparser``, ``base64``), ``hashlib``,
 ``dataclasses``, ``collections`` or ``typing``. Otherwise ``service.Service`` resolves the
 entry from the files (``json`` and ``configparser`` only for unusual files: see
-``token_cache._loads`` and ``aws_files.parse_plain_ini``) and ``hit`` remembers it. It never
+``secure_dir.loads`` and ``aws_files.parse_plain_ini``) and ``hit`` remembers it. It never
 imports awscli or botocore, not even on a miss.
 
 Choices made here:

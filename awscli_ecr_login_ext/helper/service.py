@@ -17,7 +17,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from ..cache.token_cache import CachedToken, CacheKey, TokenCache
+    from ..cache.entry import CachedToken, CacheKey
+    from ..cache.secure_dir import SecureDirectory
+    from ..cache.token_cache import TokenCache
     from ..core.authtoken import Credentials
     from ..core.registry import Registry
     from .child import Child, CliFacts
@@ -76,14 +78,14 @@ class Service:
                 self._cache = TokenCache(min_ttl=self._min_ttl, environ=self.environ)
         return self._cache
 
-    def _notes(self) -> TokenCache | None:
+    def _notes(self) -> SecureDirectory | None:
         """Where the CLI's facts are kept: the cache directory (the token cache's freshness
         settings do not matter for them, and may not be known yet)."""
         if not self.cache_enabled():
             return None
-        from ..cache.token_cache import TokenCache
+        from .child import facts_notes
 
-        return TokenCache(environ=self.environ)
+        return facts_notes(self.environ)
 
     def registry(self, server_url: str) -> Registry | None:
         """The ECR registry ``server_url`` names (directly or as an alias), or None."""
@@ -101,7 +103,7 @@ class Service:
     def key(self, registry: Registry) -> CacheKey:
         """The cache key of ``registry``'s token: signed by its mapped profile, else the
         active one."""
-        from ..cache.token_cache import CacheKey
+        from ..cache.entry import CacheKey
         from ..core.selection import TokenRequest
 
         signer = self.config.for_registry(registry)
@@ -128,8 +130,8 @@ class Service:
             key = self.key(registry)
             if self._resolved is not None and not self._asked_facts:
                 self._resolved(key, self._min_ttl)
-            token, hit = cache.fetch(key, lambda: self.child().fetch(registry),
-                                     wait=LOCK_WAIT_SECONDS, store=False, lock=HELPER_LOCK)
+            token, hit = cache.single_flight(key, lambda: self.child().fetch(registry),
+                                             lock_name=HELPER_LOCK, wait=LOCK_WAIT_SECONDS)
             if not hit and self.environ.get(DEBUG_VARIABLE, "").strip().lower() in TRUE:
                 self._say_if_the_child_missed_the_key(cache, key, token)
         return decode_token(token.token)
@@ -141,7 +143,7 @@ class Service:
         if cache.get_unexpired(key) is not None:
             return
         wanted = key.descriptor()
-        stored = [descriptor for descriptor, entry in cache.entries()
+        stored = [stored_key.descriptor() for stored_key, entry in cache.entries()
                   if entry.token == token.token]
         if not stored:
             self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored no token under the cache "
@@ -172,25 +174,23 @@ class Service:
         now = time.time()
         endpoints = {}
         hosts = {}
-        for descriptor, token in cache.entries():
-            public = descriptor["public"]
+        for stored, token in cache.entries():
+            public = stored.public
             service = "ecr-public" if public else "ecr"
             if service not in endpoints:
                 endpoints[service] = self.config.endpoint_url(service)
-            if (descriptor["identity"] != identity
-                    or descriptor["endpoint_url"] != endpoints[service]
+            if (stored.identity.key != identity
+                    or stored.endpoint_url != endpoints[service]
                     or token.remaining(now) <= 0):
                 continue
-            variant = descriptor["variant"]
             if public:
-                dualstack = "dualstack" in variant
                 hosts.update((h, USERNAME_FALLBACK) for h, ds in PUBLIC_HOSTS.items()
-                             if ds == dualstack)
+                             if ds == stored.dualstack)
                 continue
             try:
                 account = host_of(token.proxy_endpoint or "").split(".", 1)[0]
-                hosts[format_host(account, descriptor["region"], fips="fips" in variant,
-                                  dualstack="dualstack" in variant)] = USERNAME_FALLBACK
+                hosts[format_host(account, stored.region, fips=stored.fips,
+                                  dualstack=stored.dualstack)] = USERNAME_FALLBACK
             except RegistryError:
                 continue  # no usable proxy endpoint: nothing to name
         # The names the profile configures: each by the entry of the profile that signs for it.
@@ -207,10 +207,8 @@ class Service:
         cache = self.cache()
         if registry is None or cache is None:
             return 0
-        wanted = self.key(registry).descriptor()
-        del wanted["identity_label"]  # informational only, like in the cache itself
-        return cache.remove(
-            lambda descriptor: all(descriptor.get(k) == v for k, v in wanted.items()))
+        wanted = self.key(registry)
+        return cache.remove(wanted.same_entry)
 
 
 def _described(descriptor: dict) -> str:

@@ -14,7 +14,7 @@ import os
 # typing.TYPE_CHECKING without importing typing (a few ms the credential helper need not pay).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 
 def config_file_path(environ: Mapping[str, str]) -> str:
@@ -182,3 +182,43 @@ def parse_plain_ini(text: str) -> dict[str, dict[str, str]] | None:
         name: {key: "\n".join(lines).rstrip() for key, lines in options.items()}
         for name, options in sections.items()
     }
+
+
+# -- botocore's profiles, read from the files ------------------------------------------------
+
+# The environment variables naming the profile, in the order each major's botocore reads them
+# (botocore.configprovider BOTOCORE_DEFAULT_SESSION_VARIABLES["profile"]).
+PROFILE_VARIABLES = {1: ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"),
+                     2: ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
+
+
+def profile_from_environment(environ: Mapping[str, str], major: Callable[[], int]) -> str:
+    """The profile botocore's session uses when none is given explicitly; ``major`` (the CLI
+    major, asked only when both variables are set and differ) decides which variable wins."""
+    names = [name for name in PROFILE_VARIABLES[1] if name in environ]
+    if len(names) == 2 and environ[names[0]] != environ[names[1]]:
+        names = PROFILE_VARIABLES[2 if major() >= 2 else 1]
+    return (environ[names[0]] if names else "") or "default"
+
+
+def profile_maps(environ: Mapping[str, str]) -> tuple[dict, dict, frozenset]:
+    """botocore's ``full_config['profiles']`` and ``['sso_sessions']`` and the profiles with an
+    access key id in the credentials file, read from the files the environment names."""
+    config = read_ini(config_file_path(environ))
+    credentials = read_ini(credentials_file_path(environ))
+    profiles: dict[str, dict[str, str]] = {}
+    sso_sessions: dict[str, dict[str, str]] = {}
+    # As botocore.configloader.build_profile_map: a later section of the same name wins whole.
+    for section, items in config.items():
+        if section == "default":
+            profiles["default"] = dict(items)
+        elif named_section(section, "profile") is not None:
+            profiles[named_section(section, "profile")] = dict(items)
+        elif named_section(section, "sso-session") is not None:
+            sso_sessions[named_section(section, "sso-session")] = dict(items)
+    # As botocore.session.Session.full_config: credentials-file values override.
+    for name, items in credentials.items():
+        profiles.setdefault(name, {}).update(items)
+    keys = frozenset(name for name, items in credentials.items()
+                     if "aws_access_key_id" in items)
+    return profiles, sso_sessions, keys

@@ -45,23 +45,14 @@ json, re, hashlib, typing or dataclasses.
 
 from __future__ import annotations
 
-import os
-
-from .aws_files import (
-    config_file_path,
-    credentials_file_path,
-    expand_user,
-    named_section,
-    read_ini,
-)
+from .aws_files import expand_user, profile_from_environment, profile_maps
 from .principal import Identity, canonical_json, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
 KEY_VERSION = 2
-_CONTAINER_HOST = "http://169.254.170.2"
 _SSO_PROFILE_VARS = ("sso_role_name", "sso_account_id")
 _SSO_SESSION_VARS = ("sso_start_url", "sso_region")
 _WEB_IDENTITY_ENV = {"web_identity_token_file": "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -74,33 +65,31 @@ class Rejected(Exception):
 
 class Resolution:
     """The source a chain predicts: its Identity, botocore's ``Credentials.method`` for it,
-    the profile whose assume-role asks for an MFA code and the profile whose SSO login it
-    needs (None when it needs no person)."""
+    and the profile whose SSO login it needs (None when it needs none)."""
 
-    __slots__ = ("identity", "method", "mfa_profile", "sso_profile")
+    __slots__ = ("identity", "method", "sso_profile")
 
     def __init__(self, identity: Identity, method: str | None, *,
-                 mfa_profile: str | None = None, sso_profile: str | None = None) -> None:
+                 sso_profile: str | None = None) -> None:
         self.identity = identity
         self.method = method
-        self.mfa_profile = mfa_profile
         self.sso_profile = sso_profile
 
     def __repr__(self) -> str:
         return f"Resolution({self.identity.label!r}, method={self.method!r})"
 
 
-def _hash(text: str) -> str:
+def hash_text(text: str) -> str:
     return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def make_identity(kind: str, selectors: dict, label: str) -> Identity:
     """key = KIND ":" sha256 of the canonical JSON of the kind and its selectors."""
     document = {"v": KEY_VERSION, "kind": kind, "selectors": selectors}
-    return Identity(key=f"{kind}:{_hash(canonical_json(document))}", label=label)
+    return Identity(key=f"{kind}:{hash_text(canonical_json(document))}", label=label)
 
 
-def _read_file_hash(path: str, environ: Mapping[str, str]) -> str | None:
+def read_file_hash(path: str, environ: Mapping[str, str]) -> str | None:
     """sha256 of a file's bytes, or None when it cannot be read (the call then fails too)."""
     try:
         with open(expand_user(path, environ), "rb") as f:
@@ -157,12 +146,16 @@ class Chain:
         return Resolution(make_identity("none", {"profile": profile_name}, "no credentials"),
                           None)
 
-    def _sources(self) -> list:
-        sources = [] if self.explicit else [EnvKeys]
-        sources.append(AssumeRole)
-        sources.extend(profile_providers(disable_env_vars=self.explicit))
-        sources.extend((Ec2CredentialsFile, BotoConfig, Container, InstanceMetadata))
-        return sources
+    def _sources(self) -> Iterator:
+        if not self.explicit:
+            yield EnvKeys
+        yield AssumeRole
+        yield from profile_providers(disable_env_vars=self.explicit)
+        # Imported only when reached: when a profile supplies the credentials (the usual
+        # credential-helper hit) they cost nothing.
+        from .machine_sources import MACHINE_SOURCES
+
+        yield from MACHINE_SOURCES
 
 
 def profile_providers(*, disable_env_vars: bool) -> list:
@@ -185,7 +178,7 @@ class EnvKeys:
         access_key_id = chain.environ.get("AWS_ACCESS_KEY_ID")
         if not access_key_id:
             return None
-        digest = _hash(access_key_id)
+        digest = hash_text(access_key_id)
         return Resolution(make_identity("env", {"access_key_id": digest}, "env:" + digest[:8]),
                           EnvKeys.method)
 
@@ -222,14 +215,15 @@ class AssumeRole:
         selectors = {name_: profile.get(name_) for name_ in (
             "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial")}
         selectors["source"] = source.identity.key
-        mfa_profile = name if profile.get("mfa_serial") is not None else source.mfa_profile
         return Resolution(make_identity("assume-role", selectors,
                                         _profile_label(name, f"assume-role {role_arn}")),
-                          cls.method, mfa_profile=mfa_profile, sso_profile=source.sso_profile)
+                          cls.method, sso_profile=source.sso_profile)
 
     @classmethod
     def _from_credential_source(cls, chain: Chain, name: str, credential_source: str
                                 ) -> Resolution:
+        from .machine_sources import Container, InstanceMetadata
+
         # botocore's CanonicalNameCredentialSourcer.is_supported: exact canonical names.
         provider = {"Environment": EnvKeys, "EcsContainer": Container,
                     "Ec2InstanceMetadata": InstanceMetadata}.get(credential_source)
@@ -285,7 +279,7 @@ class WebIdentity:
         if not role_arn:
             raise Rejected("web identity without a role ARN")
         selectors = {"role_arn": role_arn, "token_file": token_file,
-                     "token_sha256": _read_file_hash(token_file, chain.environ),
+                     "token_sha256": read_file_hash(token_file, chain.environ),
                      "role_session_name": get("role_session_name")}
         return Resolution(make_identity("web-identity", selectors, f"web-identity {role_arn}"),
                           cls.method)
@@ -341,7 +335,7 @@ class SharedCredentials:
 
 def _static_keys(method: str, profile: Mapping[str, str], profile_name: str) -> Resolution:
     access_key_id = str(profile.get("aws_access_key_id", ""))
-    selectors = {"access_key_id": _hash(access_key_id.strip())}
+    selectors = {"access_key_id": hash_text(access_key_id.strip())}
     return Resolution(make_identity(method, selectors, _profile_label(profile_name)), method)
 
 
@@ -388,143 +382,7 @@ class ConfigFile:
         return _static_keys(cls.method, chain.profile(profile_name), profile_name)
 
 
-class Ec2CredentialsFile:
-    """botocore OriginalEC2Provider: AWSAccessKeyId in the file AWS_CREDENTIAL_FILE names."""
-
-    method = "ec2-credentials-file"
-
-    @classmethod
-    def find(cls, chain: Chain, profile_name: str) -> Resolution | None:
-        path = chain.environ.get("AWS_CREDENTIAL_FILE")
-        if path is None:
-            return None
-        access_key_id = None
-        try:
-            with open(expand_user(path, chain.environ), encoding="utf-8",
-                      errors="surrogateescape") as f:
-                for line in f:
-                    key, sep, value = line.partition("=")
-                    if sep and key.strip() == "AWSAccessKeyId":
-                        access_key_id = value.strip()
-        except (OSError, ValueError):
-            return None
-        if access_key_id is None:
-            return None
-        digest = _hash(access_key_id)
-        return Resolution(make_identity(cls.method, {"access_key_id": digest},
-                                        "ec2-credentials-file:" + digest[:8]), cls.method)
-
-
-class BotoConfig:
-    """botocore BotoProvider: [Credentials] aws_access_key_id in BOTO_CONFIG, else
-    /etc/boto.cfg, else ~/.boto."""
-
-    method = "boto-config"
-
-    @classmethod
-    def find(cls, chain: Chain, profile_name: str) -> Resolution | None:
-        if "BOTO_CONFIG" in chain.environ:
-            paths = [chain.environ["BOTO_CONFIG"]]
-        else:
-            paths = ["/etc/boto.cfg", "~/.boto"]
-        for path in paths:
-            path = expand_user(path, chain.environ)
-            if not os.path.isfile(path):
-                continue
-            credentials = read_ini(path).get("Credentials", {})
-            if "aws_access_key_id" in credentials:
-                digest = _hash(credentials["aws_access_key_id"])
-                return Resolution(make_identity(cls.method, {"access_key_id": digest},
-                                                "boto-config:" + digest[:8]), cls.method)
-        return None
-
-
-class Container:
-    """botocore ContainerProvider: the relative URI (on 169.254.170.2), else the full URI, and
-    the authorization token (file content first). On EKS pod identity every pod has the same
-    URI and only the token tells them apart, so the token's hash is part of the key."""
-
-    method = "container-role"
-
-    @classmethod
-    def find(cls, chain: Chain, profile_name: str) -> Resolution | None:
-        environ = chain.environ
-        if "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" in environ:
-            uri = _CONTAINER_HOST + environ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
-        elif "AWS_CONTAINER_CREDENTIALS_FULL_URI" in environ:
-            uri = environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
-        else:
-            return None
-        token = None
-        if "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" in environ:
-            token = _read_file_hash(environ["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], environ)
-        elif "AWS_CONTAINER_AUTHORIZATION_TOKEN" in environ:
-            token = _hash(environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"])
-        return Resolution(make_identity("container", {"uri": uri, "token_sha256": token},
-                                        "container"), cls.method)
-
-
-class InstanceMetadata:
-    """botocore InstanceMetadataProvider: the IMDS endpoint (AWS_EC2_METADATA_SERVICE_ENDPOINT /
-    ec2_metadata_service_endpoint, else the mode's default), unless AWS_EC2_METADATA_DISABLED
-    is true."""
-
-    method = "iam-role"
-    _SETTINGS = (("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint"),
-                 ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode"),
-                 ("AWS_IMDS_USE_IPV6", "imds_use_ipv6"))
-
-    @classmethod
-    def find(cls, chain: Chain, profile_name: str) -> Resolution | None:
-        environ = chain.environ
-        if environ.get("AWS_EC2_METADATA_DISABLED", "false").lower() == "true":
-            return None
-        profile = chain.profile(profile_name)
-        selectors = {option: environ.get(variable, profile.get(option))
-                     for variable, option in cls._SETTINGS}
-        return Resolution(make_identity("instance-metadata", selectors, "instance-metadata"),
-                          cls.method)
-
-
 # -- the chain from the files, without botocore (docker-credential-ecr2) ---------------------
-
-# The environment variables naming the profile, in the order each major's botocore reads them
-# (botocore.configprovider BOTOCORE_DEFAULT_SESSION_VARIABLES["profile"]).
-PROFILE_VARIABLES = {1: ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"),
-                     2: ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
-
-
-def profile_from_environment(environ: Mapping[str, str], major: Callable[[], int]) -> str:
-    """The profile botocore's session uses when none is given explicitly; ``major`` (the CLI
-    major, asked only when both variables are set and differ) decides which variable wins."""
-    names = [name for name in PROFILE_VARIABLES[1] if name in environ]
-    if len(names) == 2 and environ[names[0]] != environ[names[1]]:
-        names = PROFILE_VARIABLES[2 if major() >= 2 else 1]
-    return (environ[names[0]] if names else "") or "default"
-
-
-def profile_maps(environ: Mapping[str, str]) -> tuple[dict, dict, frozenset]:
-    """botocore's ``full_config['profiles']`` and ``['sso_sessions']`` and the profiles with an
-    access key id in the credentials file, read from the files the environment names."""
-    config = read_ini(config_file_path(environ))
-    credentials = read_ini(credentials_file_path(environ))
-    profiles: dict[str, dict[str, str]] = {}
-    sso_sessions: dict[str, dict[str, str]] = {}
-    # As botocore.configloader.build_profile_map: a later section of the same name wins whole.
-    for section, items in config.items():
-        if section == "default":
-            profiles["default"] = dict(items)
-        elif named_section(section, "profile") is not None:
-            profiles[named_section(section, "profile")] = dict(items)
-        elif named_section(section, "sso-session") is not None:
-            sso_sessions[named_section(section, "sso-session")] = dict(items)
-    # As botocore.session.Session.full_config: credentials-file values override.
-    for name, items in credentials.items():
-        profiles.setdefault(name, {}).update(items)
-    keys = frozenset(name for name, items in credentials.items()
-                     if "aws_access_key_id" in items)
-    return profiles, sso_sessions, keys
-
 
 def chain_from_files(environ: Mapping[str, str], profile: str | None = None, *,
                      major: Callable[[], int], login: Callable[[], bool]) -> tuple[Chain, str]:

@@ -74,9 +74,9 @@ _HEADER = re.compile(r"^\[(?P<name>.+)\]\s*$")
 _KEY = re.compile(r"^(?P<key>[^=:\s#;\[][^=:]*?)\s*[=:]\s*(?P<value>.*)$")
 
 
-def alias_path(home: str | None = None) -> Path:
+def alias_path() -> Path:
     """``~/.aws/cli/alias``: the only file the AWS CLI reads aliases from."""
-    return Path(home or os.path.expanduser("~")) / ".aws" / "cli" / "alias"
+    return Path(os.path.expanduser("~")) / ".aws" / "cli" / "alias"
 
 
 def _section_name(raw: str) -> str:
@@ -264,12 +264,12 @@ def _apply(verb: str, edit, path: Path, dry_run: bool) -> int:
     return 0
 
 
-def install_aliases(dry_run: bool = False, home: str | None = None) -> int:
-    return _apply("install", merge, alias_path(home), dry_run)
+def install_aliases(dry_run: bool) -> int:
+    return _apply("install", merge, alias_path(), dry_run)
 
 
-def uninstall_aliases(dry_run: bool = False, home: str | None = None) -> int:
-    path = alias_path(home)
+def uninstall_aliases(dry_run: bool) -> int:
+    path = alias_path()
     if not path.exists():
         return 0
     return _apply("uninstall", unmerge, path, dry_run)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import Ecr2Error
+from ..core.executables import on_path
 
 _VERSION = re.compile(r"aws-cli/(\d+)\.(\d+)\.(\d+)")
 
@@ -24,10 +23,11 @@ class AwsCli:
         return int(self.version.split(".")[0])
 
 
-def _run(argv: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run an ``aws`` for its output, with no input, for at most two minutes."""
     return subprocess.run(
         argv, env=env, stdin=subprocess.DEVNULL, check=False, capture_output=True, text=True,
-        timeout=timeout
+        timeout=120
     )
 
 
@@ -40,16 +40,13 @@ def find_clis() -> list[AwsCli]:
     seen: set[str] = set()
     found = []
     env = dict(os.environ, AWS_CONFIG_FILE=os.devnull)
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(directory or ".") / "aws"
-        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
-            continue
+    for candidate in on_path("aws", os.environ.get("PATH", "")):
         real = os.path.realpath(candidate)
         if real in seen:
             continue
         seen.add(real)
         try:
-            completed = _run([str(candidate), "--version"], env)
+            completed = run_cli([str(candidate), "--version"], env)
         except (OSError, subprocess.TimeoutExpired):
             continue
         match = _VERSION.search(completed.stdout + completed.stderr)
@@ -66,7 +63,7 @@ def ecr2_loads(cli: AwsCli, config_file: Path) -> tuple[bool, str]:
     """
     env = dict(os.environ, AWS_CONFIG_FILE=str(config_file))
     try:
-        completed = _run([cli.executable, "ecr2"], env)
+        completed = run_cli([cli.executable, "ecr2"], env)
     except (OSError, subprocess.TimeoutExpired) as error:
         return False, str(error)
     if "ecr2 <subcommand>" in completed.stderr:
@@ -77,18 +74,3 @@ def ecr2_loads(cli: AwsCli, config_file: Path) -> tuple[bool, str]:
 def last_line(stderr: str) -> str:
     """The line a failed command ends its error output with: what went wrong."""
     return (stderr.strip().splitlines() or ["no output"])[-1]
-
-
-def completion_index_report(cli: AwsCli, config_file: Path, *, dry_run: bool) -> dict:
-    """What ``aws ecr2 completion-index`` of this v2 reports (with ``dry_run``, writing
-    nothing): ``IndexFile``, ``UpToDate``, ``Writable``, ``Changed``, ``WriteCommand``."""
-    env = dict(os.environ, AWS_CONFIG_FILE=str(config_file))
-    argv = [cli.executable, "ecr2", "completion-index", "--output", "json"]
-    try:
-        completed = _run(argv + (["--dry-run"] if dry_run else []), env)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise Ecr2Error(f"Cannot run {cli.executable}: {error}") from None
-    if completed.returncode != 0:
-        raise Ecr2Error(f"aws ecr2 completion-index failed in AWS CLI {cli.version}: "
-                        f"{last_line(completed.stderr)}")
-    return json.loads(completed.stdout)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,14 +12,13 @@ from ..core.atomic import write_atomically
 from ..core.errors import Ecr2Error
 from ..identity.aws_files import config_file_named
 from . import redirect
-from .clis import AwsCli, completion_index_report, ecr2_loads, find_clis, last_line
+from .clis import AwsCli, ecr2_loads, find_clis
+from .completion import completion_index_state, install_completion
 from .config_editor import ConfigSection, read_config
 
 PLUGINS = redirect.PLUGINS
 PATH_KEY = redirect.PATH_KEY
 GUARD_KEY = "ecr2_v1_guard"
-_INDEX_MISSING_ECR2 = ("the completion index does not include ecr2 "
-                       "(run: awscli-ecr-login-ext install --completion)")
 OURS = redirect.OURS
 CREATED_HEADER = redirect.CREATED_HEADER
 # What install copies beside the redirect: the stand-in's `aws ecr2 uninstall` edits with them.
@@ -238,77 +236,6 @@ def v1_advice(cli: AwsCli) -> str:
 def warn_about_v1s_without_the_package(clis: list[AwsCli], config_file: Path) -> None:
     for cli, _ in v1s_without_the_package(clis, config_file):
         print(f"awscli-ecr-login-ext: warning: {v1_advice(cli)}", file=sys.stderr)
-
-
-def interpreter_of(cli: AwsCli) -> list[str] | None:
-    """The command that runs a Python script the way an ``aws`` script is run: its ``#!``
-    line, words and all (``#!/usr/bin/env python3`` as well as a venv's own Python); None for
-    the official installer's ``aws``, a frozen binary with no Python to run a script."""
-    with open(cli.executable, "rb") as script:
-        first = script.readline().decode("utf-8", "replace")
-    if not first.startswith("#!") or not first[2:].strip():
-        return None
-    return first[2:].strip().split()
-
-
-def install_completion(clis: list[AwsCli], config_file: Path, dry_run: bool) -> int:
-    """Regenerate each v2's per-user completion index with the plugin loaded (about 40 s), or
-    have a frozen v2 add ecr2 to the index its completer reads (about a second)."""
-    v2s = [cli for cli in clis if cli.major >= 2]
-    if not v2s:
-        print("No AWS CLI v2 on PATH: nothing to index (v1 completes plugins by itself).")
-        return 0
-    script = str(Path(__file__).resolve().parent.parent / "cli" / "v2_completion_index.py")
-    for cli in v2s:
-        interpreter = interpreter_of(cli)
-        if interpreter is None:
-            _index_frozen_cli(cli, config_file, dry_run)
-            continue
-        if dry_run:
-            print(f"Would rebuild the completion index of AWS CLI {cli.version}.")
-            continue
-        print(f"Rebuilding the completion index of AWS CLI {cli.version} (takes about a minute)...")
-        completed = subprocess.run(
-            [*interpreter, script], capture_output=True, text=True, check=False,
-            env=dict(os.environ, AWS_CONFIG_FILE=str(config_file)))
-        if completed.returncode != 0:
-            raise Ecr2Error(
-                f"Rebuilding the completion index failed: {last_line(completed.stderr)}")
-        print(f"Completion index written: {completed.stdout.strip()}")
-    return 0
-
-
-def _index_frozen_cli(cli: AwsCli, config_file: Path, dry_run: bool) -> None:
-    """The official installer's v2 has no index generator, but the plugin runs inside it:
-    ``aws ecr2 completion-index`` writes the generator's ecr2 rows into the index its
-    completer reads. Asked first with --dry-run, so that an index only root may write (an
-    install in /usr/local/aws-cli) ends in one line saying what to run, having written nothing."""
-    report = completion_index_report(cli, config_file, dry_run=True)
-    index = report["IndexFile"]
-    if report["UpToDate"]:
-        print(f"The completion index of AWS CLI {cli.version} already includes ecr2: {index}")
-    elif not report["Writable"]:
-        raise Ecr2Error(f"Cannot write the completion index of AWS CLI {cli.version} ({index}); "
-                        f"run: {report['WriteCommand']}")
-    elif dry_run:
-        print(f"Would add ecr2 to the completion index of AWS CLI {cli.version}: {index}")
-    else:
-        completion_index_report(cli, config_file, dry_run=False)
-        print(f"Completion index written: {index}")
-
-
-def completion_index_state(cli: AwsCli, config_file: Path) -> str:
-    """Whether the index this v2's completer reads includes ``ecr2`` (as this plugin writes
-    it), and if not, a command that will put it there for this user."""
-    try:
-        report = completion_index_report(cli, config_file, dry_run=True)
-    except Ecr2Error as error:
-        return f"cannot tell whether its completion index includes ecr2 ({error})"
-    if report["UpToDate"]:
-        return "the completion index includes ecr2"
-    if interpreter_of(cli) is None and not report["Writable"]:
-        return f"the completion index does not include ecr2 (run: {report['WriteCommand']})"
-    return _INDEX_MISSING_ECR2
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:

@@ -54,8 +54,12 @@ def plugin_path(data):
     return os.path.join(data, "plugin")
 
 
-def config_file(environ=os.environ):
-    return os.path.expanduser(environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+def config_file():
+    """The config file as botocore finds it in this process: ``$VAR`` then ``~`` expanded (the
+    package's one resolver, ``identity.aws_files.config_file_named``, cannot be imported by
+    this copy)."""
+    path = os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    return os.path.expanduser(os.path.expandvars(path))
 
 
 def recorded_sites(data):
@@ -141,6 +145,8 @@ def running_under_cli_v1():
 
 
 def guard_v1_plugin_path():
+    """Under v1, put a PathStubFinder first on ``sys.meta_path`` (once; an older copy's, of
+    either name, counts)."""
     if running_under_cli_v1() and not any(
             type(finder).__name__ in ("PathStubFinder", "_PathStubFinder")
             for finder in sys.meta_path):

@@ -7,7 +7,8 @@ from argparse import Namespace
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from ...cache.token_cache import CachedToken, TokenCache
+from ...cache.entry import CachedToken, CacheKey
+from ...cache.token_cache import TokenCache
 from ...core.registry import PUBLIC_REGION, Registry, host_of
 from ..adapter import display, missing_subcommand_error
 from ..service import profile_token_cache, selected_registries
@@ -20,14 +21,14 @@ def cache_for_listing(session: Any) -> TokenCache:
     return profile_token_cache(session)
 
 
-def _registry_host(descriptor: dict, token: CachedToken) -> str:
+def _registry_host(key: CacheKey, token: CachedToken) -> str:
     if token.proxy_endpoint:
         try:
             return host_of(token.proxy_endpoint)
         except ValueError:
             pass
-    if descriptor["public"]:
-        return "ecr-public.aws.com" if "dualstack" in descriptor["variant"] else "public.ecr.aws"
+    if key.public:
+        return "ecr-public.aws.com" if key.dualstack else "public.ecr.aws"
     return ""
 
 
@@ -43,29 +44,29 @@ def profile_of(identity_label: str) -> str | None:
     return identity_label[len("profile:"):].split(" (", 1)[0]
 
 
-def describe(cache: TokenCache, descriptor: dict, token: CachedToken) -> dict[str, Any]:
+def describe(cache: TokenCache, key: CacheKey, token: CachedToken) -> dict[str, Any]:
     """One listed entry: where the token is for, whose it is and until when; never the token."""
     return {
-        "Registry": _registry_host(descriptor, token),
-        "Region": descriptor["region"],
-        "Partition": descriptor["partition"],
-        "Variant": descriptor["variant"],
-        "Public": descriptor["public"],
-        "Profile": profile_of(descriptor["identity_label"]),
-        "Identity": descriptor["identity_label"],
-        "EndpointUrl": descriptor["endpoint_url"],
+        "Registry": _registry_host(key, token),
+        "Region": key.region,
+        "Partition": key.partition,
+        "Variant": key.variant,
+        "Public": key.public,
+        "Profile": profile_of(key.identity.label),
+        "Identity": key.identity.label,
+        "EndpointUrl": key.endpoint_url,
         "FetchedAt": _iso(token.fetched_at),
         "ExpiresAt": _iso(token.expires_at),
         "Servable": cache.servable(token),
     }
 
 
-def _matches(descriptor: dict, registries: list[Registry]) -> bool:
+def _matches(key: CacheKey, registries: list[Registry]) -> bool:
     return any(
-        descriptor["partition"] == registry.partition
-        and descriptor["region"] == (PUBLIC_REGION if registry.public else registry.region)
-        and descriptor["variant"] == registry.variant
-        and descriptor["public"] == registry.public
+        key.partition == registry.partition
+        and key.region == (PUBLIC_REGION if registry.public else registry.region)
+        and key.variant == registry.variant
+        and key.public == registry.public
         for registry in registries
     )
 
@@ -79,7 +80,7 @@ class CacheListCommand(Ecr2BasicCommand):
 
     def _run_main(self, parsed_args: Any, parsed_globals: Any) -> int:
         cache = cache_for_listing(self._session)
-        entries = [describe(cache, descriptor, token) for descriptor, token in cache.entries()]
+        entries = [describe(cache, key, token) for key, token in cache.entries()]
         entries.sort(key=lambda e: (e["Registry"], e["Region"], e["Identity"], e["ExpiresAt"]))
         display(self._session, parsed_globals, "ecr2-cache-list", {"Entries": entries})
         return 0
@@ -112,9 +113,9 @@ class CacheClearCommand(Ecr2BasicCommand):
                                              Namespace(region=None))
         cache = cache_for_listing(self._session)
         if registries is None:
-            removed = cache.remove(lambda descriptor: True)
+            removed = cache.remove(lambda key: True)
         else:
-            removed = cache.remove(lambda descriptor: _matches(descriptor, registries))
+            removed = cache.remove(lambda key: _matches(key, registries))
         noun = "token" if removed == 1 else "tokens"
         sys.stdout.write(f"Removed {removed} cached {noun} from {cache.directory}\n")
         return 0

@@ -14,8 +14,7 @@ from ...core.errors import Ecr2Error
 from ...core.registry import Registry, RegistryError, parse_registry
 from ...core.registry_profiles import SETTING
 from ...core.selection import aliases_from_config
-from ...identity.aws_files import config_file_named
-from ...identity.chain import profile_from_environment
+from ...identity.aws_files import config_file_named, profile_from_environment
 from ...setup.config_editor import ConfigSection, read_config
 from ...setup.docker_config import (
     HELPER,
