@@ -216,8 +216,11 @@ check: venv
 	$(VENV)/bin/ruff check .
 	ECR2_TEST_CLIS=v1 $(VENV)/bin/python -m pytest -q -x $(CHECK_TESTS) $(PYTEST_ARGS)
 
+# BENCH_BASELINE: the build whose warm helper hit row 4 compares ours with (f7e684f: main before
+# the issue-20 refactor and the issue-21 memo); empty to leave that row out.
+BENCH_BASELINE ?= f7e684f
 bench: lock-check deps
-	$(VENV)/bin/python -m bench
+	BENCH_BASELINE=$(BENCH_BASELINE) $(VENV)/bin/python -m bench
 
 # Each lock against pyproject.toml's declared ranges and its own input (scripts/check_lock.py):
 # under CI=true a mismatch fails with one line; elsewhere it warns.

@@ -109,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     # A plain SIGTERM would skip the clean-up below (servers, temporary homes).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
-    if os.environ.get("BENCH_PAIRS"):
-        command = f"BENCH_PAIRS={os.environ['BENCH_PAIRS']} {command}"
+    for variable in ("BENCH_PAIRS", "BENCH_BASELINE"):
+        if os.environ.get(variable):
+            command = f"{variable}={os.environ[variable]} {command}"
     command = f"make bench  # {command}" if not sys.argv[1:] and argv is None else command
     started = time.monotonic()
     # As `pip install` does: with PYTHONDONTWRITEBYTECODE set (as on these machines) a
@@ -152,7 +153,8 @@ def run(args: argparse.Namespace, ws: Workspace, runner: Runner, res: Results) -
     elif not go_ok:
         res.notes.append(f"rows 4 and 5: the Go helper `{GO_HELPER}` is not installed")
     if helper_ok and go_ok:
-        res.rows += rows.helper_rows(runner, ws, pairs, log)
+        res.rows += rows.helper_rows(runner, ws, pairs, log,
+                                     os.environ.get("BENCH_BASELINE") or None)
         res.rows += rows.growth_rows(runner, ws, pairs, log)
         levels = [1, 10] if args.quick else [1, 10, 50]
         res.scale_rounds = 1 if args.quick else int(os.environ.get("BENCH_SCALE_ROUNDS", "3"))
