@@ -4,6 +4,8 @@ whoever applies them gets the same answer."""
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +75,33 @@ def test_min_ttl_refuses_what_would_never_cache_in_one_line(value):
         settings.min_ttl(value, "dev")
     assert str(raised.value) == (f"ecr2_cache_min_ttl in profile 'dev' must be a number of "
                                  f"seconds, not {value!r}")
+
+
+PACKAGE = Path(__file__).resolve().parent.parent / "awscli_ecr_login_ext"
+# setup/redirect.py is copied beside the redirect and runs without the package: it keeps its
+# own copy of these rules (docs/architecture.md). completion_index looks up the aws it runs in.
+STANDALONE = {"setup/redirect.py"}
+PATH_LOOKUPS = re.compile(r"shutil\.which\(|environ(?:\.get\()?\[?[\"']PATH[\"'][^\n]*\.split\(")
+
+
+def package_sources() -> dict[str, str]:
+    return {str(path.relative_to(PACKAGE)): path.read_text()
+            for path in PACKAGE.rglob("*.py")}
+
+
+def test_one_rule_finds_programs_on_path():
+    """An empty PATH entry means the current directory to shutil.which: the package looks
+    programs up through core/executables only, which never reads it so."""
+    places = sorted(name for name, text in package_sources().items()
+                    if PATH_LOOKUPS.search(text)
+                    and name not in STANDALONE | {"cli/commands/completion_index.py"})
+    assert places == []
+    assert PATH_LOOKUPS.search('shutil.which("aws")')  # the check sees what it looks for
+
+
+def test_one_atomic_write():
+    """Files are replaced by core/atomic's write only (the completion index, a SQLite file
+    edited in a copy, is renamed over the original by its own command)."""
+    places = sorted(name for name, text in package_sources().items()
+                    if re.search(r"os\.(?:replace|rename)\(", text))
+    assert places == ["cli/commands/completion_index.py", "core/atomic.py"]

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ...core.atomic import write_atomically
 from ...core.errors import Ecr2Error
+from ...core.executables import first_on_path
 from ...core.registry import Registry, RegistryError, parse_registry
 from ...core.registry_profiles import SETTING
 from ...core.selection import aliases_from_config
@@ -18,6 +18,7 @@ from ...identity.aws_files import config_file_named, profile_from_environment
 from ...setup.config_editor import ConfigSection, read_config
 from ...setup.docker_config import (
     HELPER,
+    ConfigEdit,
     containers_auth_path,
     docker_config_path,
     helm_registry_config_path,
@@ -104,33 +105,17 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
         mapping = self._edit_mapping(home, config, registries) if mapped_profile else None
         # --remove without a selector: every ecr2 entry, which is what an uninstall needs.
         hosts = [registry.name for registry in registries] if selected else None
-        paths = [docker_config_path(parsed_args.config)]
-        if parsed_args.containers_auth:
-            paths.append(containers_auth_path())
-        if parsed_args.helm:
-            paths.append(Path(helm_registry_config_path()))
-        unique: dict[str, Path] = {}
-        for path in paths:  # one file named twice (a symlink, a variable) is edited once
-            unique.setdefault(os.path.realpath(path), path)
-        paths = list(unique.values())
         # Every file is read and checked before any is written: one malformed file, nothing
         # written.
         edits = [plan_edit(path, hosts, remove_passwords=parsed_args.remove_stored_passwords,
                            remove=remove)
-                 for path in paths]
+                 for path in _files_to_edit(parsed_args)]
         for edit in edits:
             write_edit(edit)
         out = sys.stdout
-        unchanged = f"no {HELPER} entry to remove" if remove else "already configured"
-        for edit in edits:
-            if not edit.changes:
-                out.write(f"{edit.path}: {unchanged}; nothing to change.\n")
-                continue
-            out.write(("Created" if edit.created else "Changed") + f" {edit.path}:\n")
-            for change in edit.changes:
-                out.write(f"  {change}\n")
+        _report(edits, remove, out)
         if mapping is not None:
-            self._write_mapping(*mapping, out)
+            _write_mapping(*mapping, out)
         out.flush()
         for note in [note for edit in edits for note in edit.notes]:
             sys.stderr.write(f"Note: {note}\n")
@@ -164,21 +149,8 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
                                f"{host} = {profile}")
         return path, section_name, section.text(), changes
 
-    @staticmethod
-    def _write_mapping(path: str, section: str, text: str, changes: list[str], out: Any) -> None:
-        if not changes:
-            out.write(f"{path} [{section}]: already configured; nothing to change.\n")
-            return
-        try:
-            write_atomically(path, text)
-        except OSError as error:
-            raise Ecr2Error(f"cannot write {path}: {error.strerror or error}") from None
-        out.write(f"Changed {path} [{section}]:\n")
-        for change in changes:
-            out.write(f"  {change}\n")
-
     def _warn_about_the_helper(self, registries: list, config: Any = None) -> None:
-        if shutil.which(f"docker-credential-{HELPER}") is None:
+        if first_on_path(f"docker-credential-{HELPER}", os.environ.get("PATH", "")) is None:
             sys.stderr.write(
                 f"Note: docker-credential-{HELPER} is not on PATH; the clients cannot get "
                 "credentials for these registries until it is.\n")
@@ -195,6 +167,44 @@ class ConfigureDockerCommand(Ecr2BasicCommand):
                     f"{registry.ecr_host} only from the profile; add to it:\n"
                     f"    ecr2_registry_aliases =\n"
                     f"        {registry.name} = {registry.ecr_host}\n")
+
+
+def _files_to_edit(parsed_args: Any) -> list[Path]:
+    """Docker's file, then the containers auth file and helm's when asked; a file named twice
+    (a symlink, a variable) once."""
+    paths = [docker_config_path(parsed_args.config)]
+    if parsed_args.containers_auth:
+        paths.append(containers_auth_path())
+    if parsed_args.helm:
+        paths.append(Path(helm_registry_config_path()))
+    unique: dict[str, Path] = {}
+    for path in paths:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
+
+
+def _report(edits: list[ConfigEdit], remove: bool, out: Any) -> None:
+    unchanged = f"no {HELPER} entry to remove" if remove else "already configured"
+    for edit in edits:
+        if not edit.changes:
+            out.write(f"{edit.path}: {unchanged}; nothing to change.\n")
+            continue
+        out.write(("Created" if edit.created else "Changed") + f" {edit.path}:\n")
+        for change in edit.changes:
+            out.write(f"  {change}\n")
+
+
+def _write_mapping(path: str, section: str, text: str, changes: list[str], out: Any) -> None:
+    if not changes:
+        out.write(f"{path} [{section}]: already configured; nothing to change.\n")
+        return
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        raise Ecr2Error(f"cannot write {path}: {error.strerror or error}") from None
+    out.write(f"Changed {path} [{section}]:\n")
+    for change in changes:
+        out.write(f"  {change}\n")
 
 
 def _is_host(name: str, host: str) -> bool:
