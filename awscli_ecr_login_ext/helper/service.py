@@ -133,66 +133,20 @@ class Service:
             token, hit = cache.single_flight(key, lambda: self.child().fetch(registry),
                                              lock_name=HELPER_LOCK, wait=LOCK_WAIT_SECONDS)
             if not hit and self.environ.get(DEBUG_VARIABLE, "").strip().lower() in TRUE:
-                self._say_if_the_child_missed_the_key(cache, key, token)
+                note = missed_key_note(cache, key, token)
+                if note is not None:
+                    self.notes.append(note)
         return decode_token(token.token)
-
-    def _say_if_the_child_missed_the_key(self, cache: TokenCache, key: CacheKey,
-                                         token: CachedToken) -> None:
-        """With AWS_ECR2_DEBUG=1: one line when the ``aws`` child did not store its token under
-        the key this helper predicted, so that every pull pays an AWS CLI start."""
-        if cache.get_unexpired(key) is not None:
-            return
-        wanted = key.descriptor()
-        stored = [stored_key.descriptor() for stored_key, entry in cache.entries()
-                  if entry.token == token.token]
-        if not stored:
-            self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored no token under the cache "
-                              f"key this helper predicts ({_described(wanted)}): every pull "
-                              "runs it")
-            return
-        differ = [f"{name} {stored[0].get(name)!r} (predicted {wanted[name]!r})"
-                  for name in sorted(wanted) if stored[0].get(name) != wanted[name]]
-        self.notes.append(f"{PROGRAM}: debug: the AWS CLI stored its token under another "
-                          f"cache key than this helper predicts: {', '.join(differ)}; every "
-                          "pull runs it")
 
     def list(self) -> dict[str, str]:
         cache = self.cache()
         if cache is None:
             return {}
-        import time
+        from ..core.registry import parse_registry
 
-        from ..core.registry import (
-            PUBLIC_HOSTS,
-            RegistryError,
-            format_host,
-            host_of,
-            parse_registry,
-        )
-
-        identity = self.config.predicted().identity.key
-        now = time.time()
-        endpoints = {}
-        hosts = {}
-        for stored, token in cache.entries():
-            public = stored.public
-            service = "ecr-public" if public else "ecr"
-            if service not in endpoints:
-                endpoints[service] = self.config.endpoint_url(service)
-            if (stored.identity.key != identity
-                    or stored.endpoint_url != endpoints[service]
-                    or token.remaining(now) <= 0):
-                continue
-            if public:
-                hosts.update((h, USERNAME_FALLBACK) for h, ds in PUBLIC_HOSTS.items()
-                             if ds == stored.dualstack)
-                continue
-            try:
-                account = host_of(token.proxy_endpoint or "").split(".", 1)[0]
-                hosts[format_host(account, stored.region, fips=stored.fips,
-                                  dualstack=stored.dualstack)] = USERNAME_FALLBACK
-            except RegistryError:
-                continue  # no usable proxy endpoint: nothing to name
+        hosts = dict.fromkeys(
+            _unexpired_hosts(cache, self.config.predicted().identity.key,
+                             self.config.endpoint_url), USERNAME_FALLBACK)
         # The names the profile configures: each by the entry of the profile that signs for it.
         configured = dict(self.config.aliases())
         configured.update((host, parse_registry(host))
@@ -209,6 +163,53 @@ class Service:
             return 0
         wanted = self.key(registry)
         return cache.remove(wanted.same_entry)
+
+
+def _unexpired_hosts(cache: TokenCache, identity: str,
+                     endpoint_url: Callable[[str], str | None]) -> list[str]:
+    """The registry hosts of the cache's unexpired entries of ``identity`` at the endpoints
+    ``endpoint_url`` gives for each service."""
+    import time
+
+    from ..core.registry import PUBLIC_HOSTS, RegistryError, format_host, host_of
+
+    now = time.time()
+    endpoints: dict[str, str | None] = {}
+    hosts = []
+    for stored, token in cache.entries():
+        service = "ecr-public" if stored.public else "ecr"
+        if service not in endpoints:
+            endpoints[service] = endpoint_url(service)
+        if (stored.identity.key != identity or stored.endpoint_url != endpoints[service]
+                or token.remaining(now) <= 0):
+            continue
+        if stored.public:
+            hosts.extend(h for h, ds in PUBLIC_HOSTS.items() if ds == stored.dualstack)
+            continue
+        try:
+            account = host_of(token.proxy_endpoint or "").split(".", 1)[0]
+            hosts.append(format_host(account, stored.region, fips=stored.fips,
+                                     dualstack=stored.dualstack))
+        except RegistryError:
+            continue  # no usable proxy endpoint: nothing to name
+    return hosts
+
+
+def missed_key_note(cache: TokenCache, key: CacheKey, token: CachedToken) -> str | None:
+    """For AWS_ECR2_DEBUG=1: one line when the ``aws`` child did not store its token under the
+    key this helper predicted, so that every pull pays an AWS CLI start; None when it did."""
+    if cache.get_unexpired(key) is not None:
+        return None
+    wanted = key.descriptor()
+    stored = [stored_key.descriptor() for stored_key, entry in cache.entries()
+              if entry.token == token.token]
+    if not stored:
+        return (f"{PROGRAM}: debug: the AWS CLI stored no token under the cache key this "
+                f"helper predicts ({_described(wanted)}): every pull runs it")
+    differ = [f"{name} {stored[0].get(name)!r} (predicted {wanted[name]!r})"
+              for name in sorted(wanted) if stored[0].get(name) != wanted[name]]
+    return (f"{PROGRAM}: debug: the AWS CLI stored its token under another cache key than "
+            f"this helper predicts: {', '.join(differ)}; every pull runs it")
 
 
 def _described(descriptor: dict) -> str:
