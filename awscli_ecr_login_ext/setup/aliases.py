@@ -5,8 +5,9 @@ does not move it).  ``merge`` adds each of our aliases that the user does not
 have, keeps every alias the user already has (a same-name alias of the user's
 wins and is reported), and leaves every other line as it was; ``unmerge``
 removes exactly the aliases (and their comments) that are still as we wrote
-them.  Values may span lines (shell aliases), so this module has its own small
-line parser instead of the single-line ``aws_config.ConfigSection``.
+them.  Values may span lines (shell aliases); the lines are read with the
+config editor's grammar (``config_editor.classify``), configparser's, which is
+how the CLI reads this file.
 
 ``ALIAS_TEXT`` is the file shipped as ``alias/alias`` in the source tree (a test
 keeps the two identical); it lives here too so that an installed wheel has it.
@@ -15,11 +16,11 @@ keeps the two identical); it lives here too so that an installed wheel has it.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.atomic import write_atomically
+from .config_editor import classify
 
 ALIAS_TEXT = r"""# AWS CLI aliases for `aws ecr2` (awscli-ecr-login-ext).
 # Merge them into ~/.aws/cli/alias with:  awscli-ecr-login-ext install --aliases
@@ -70,17 +71,15 @@ pw = get-login-password
 logins = get-login --output table --query Logins[].[Registry,Region,ExpiresAt]
 """
 
-_HEADER = re.compile(r"^\[(?P<name>.+)\]\s*$")
-_KEY = re.compile(r"^(?P<key>[^=:\s#;\[][^=:]*?)\s*[=:]\s*(?P<value>.*)$")
-
-
 def alias_path() -> Path:
     """``~/.aws/cli/alias``: the only file the AWS CLI reads aliases from."""
     return Path(os.path.expanduser("~")) / ".aws" / "cli" / "alias"
 
 
 def _section_name(raw: str) -> str:
-    return " ".join(raw.split())
+    """The name the CLI looks a section up by: v2 splits ``command ...`` names on whitespace;
+    any other name, ``toplevel`` too, is taken as written, spaces and all."""
+    return " ".join(raw.split()) if raw.startswith("command ") else raw
 
 
 @dataclass
@@ -100,55 +99,40 @@ class Entry:
 @dataclass
 class Section:
     name: str
-    header: int | None
+    header: int
     end: int
     entries: list[Entry] = field(default_factory=list)
-
-
-def _is_comment(line: str) -> bool:
-    return line.lstrip().startswith(("#", ";"))
 
 
 def parse(lines: list[str]) -> list[Section]:
     sections: list[Section] = []
     current: Section | None = None
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        header = _HEADER.match(line)
-        key = None if header else _KEY.match(line)
-        if header:
+    kinds = classify(lines)
+    for index, (kind, match) in enumerate(kinds):
+        if kind == "header":
             if current is not None:
                 current.end = index
-            current = Section(_section_name(header.group("name")), index, len(lines))
+            current = Section(_section_name(match.group("name")), index, len(lines))
             sections.append(current)
-        elif key and current is not None:
+        elif kind == "key" and current is not None:
             last = index
-            probe = index + 1
-            while probe < len(lines):
-                text = lines[probe]
-                if not text.strip():
-                    probe += 1
-                    continue
-                if text[0] in " \t":
+            for probe in range(index + 1, len(lines)):
+                if kinds[probe][0] == "continuation":
                     last = probe
-                    probe += 1
-                    continue
-                break
-            parts = [key.group("value").strip()] + [
-                text.strip() for text in lines[index + 1:last + 1]
-                if text.strip() and not _is_comment(text)]
+                elif kinds[probe][0] not in ("blank", "comment"):
+                    break
+            # configparser's value: comments dropped, blank lines kept; the CLI strips it.
+            parts = [match.group("value")] + [
+                lines[position].strip() for position in range(index + 1, last + 1)
+                if kinds[position][0] != "comment"]
             comments: list[str] = []
             above = index - 1
-            while above > (current.header or 0) and lines[above].startswith(("#", ";")):
+            while above > current.header and lines[above].startswith(("#", ";")):
                 comments.insert(0, lines[above])
                 above -= 1
-            current.entries.append(Entry(current.name, key.group("key").strip().lower(), index,
+            current.entries.append(Entry(current.name, match.group("key").lower(), index,
                                          last + 1, tuple(comments),
                                          "\n".join(parts).strip()))
-            index = last + 1
-            continue
-        index += 1
     return sections
 
 
@@ -228,7 +212,7 @@ def unmerge(text: str) -> AliasChanges:
         del lines[start:entry.end]
         changes.removed.append(_label(ours))
         section, _ = _find(parse(lines), ours.section, "")
-        if section is not None and section.header is not None and not any(
+        if section is not None and not any(
                 line.strip() for line in lines[section.header + 1:section.end]):
             start = section.header
             while start > 0 and not lines[start - 1].strip():

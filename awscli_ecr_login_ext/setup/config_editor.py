@@ -23,9 +23,41 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-_SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
-_KEY = re.compile(r"^([^\s=#;\[][^=]*?)\s*=\s*(.*?)\s*$")
+# The grammar of both files the CLI reads with configparser's RawConfigParser (botocore's
+# raw_config_parse): the config file and the alias file. Its SECTCRE, matched on the stripped
+# line (what follows the last "]" is ignored, the name is not stripped), and its OPTCRE with the
+# delimiters "=" and ":" (the key ends at the first of them), matched here on the whole line so
+# that a value can be replaced in place.
+_HEADER = re.compile(r"\[(?P<name>.+)\]")
+_KEY = re.compile(r"^\s*(?P<key>[^=:\s][^=:]*?)\s*[=:]\s*(?P<value>.*?)\s*$")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
+
+Kind = str
+"""What a line is to configparser: "header", "key", "continuation" (of the value of the key
+above: deeper indented than that key's line), "comment" (a whole line starting with "#" or ";"
+once stripped; it never ends a value), "blank" (part of a value, never ending it) or "other"."""
+
+
+def classify(lines: list[str]) -> list[tuple[Kind, re.Match[str] | None]]:
+    """Each line's kind, as configparser reads it, with the match of a header (group "name")
+    or a key line (groups "key" and "value")."""
+    kinds: list[tuple[Kind, re.Match[str] | None]] = []
+    in_value = False
+    indent = 0  # of the last line that was neither blank, comment nor continuation
+    for line in lines:
+        stripped = line.strip()
+        level = len(line) - len(line.lstrip())
+        if not stripped or stripped[0] in "#;":
+            kinds.append(("comment" if stripped else "blank", None))
+        elif in_value and level > indent:
+            kinds.append(("continuation", None))
+        else:
+            indent = level
+            header = _HEADER.match(stripped)
+            key = None if header else _KEY.match(line)
+            in_value = (in_value or key is not None) and header is None
+            kinds.append(("header", header) if header else ("key", key) if key else ("other", None))
+    return kinds
 
 
 def read_config(path: Path) -> str:
@@ -67,12 +99,11 @@ class ConfigSection:
         """The section's header index and the index after its last non-blank line."""
         start = None
         end = len(self.lines)
-        for index, line in enumerate(self.lines):
-            match = _SECTION.match(line)
-            if match and start is not None:
+        for index, (kind, match) in enumerate(classify(self.lines)):
+            if kind == "header" and start is not None:
                 end = index
                 break
-            if match and match.group(1) == self.section:
+            if kind == "header" and match.group("name") == self.section:
                 start = index
         if start is None:
             return None
@@ -80,28 +111,25 @@ class ConfigSection:
             end -= 1
         return start, end
 
-    def items(self) -> list[tuple[str, str]]:
-        """Top-level keys of the section in file order (nested, indented values skipped)."""
+    def _keys(self) -> list[tuple[int, re.Match[str]]]:
+        """The section's key lines (not their continuation lines): index and match."""
         bounds = self._bounds()
         if bounds is None:
             return []
-        found = []
-        for line in self.lines[bounds[0] + 1:bounds[1]]:
-            match = _KEY.match(line)
-            if match:
-                found.append((match.group(1).strip().lower(), match.group(2)))
-        return found
+        kinds = classify(self.lines)
+        return [(index, kinds[index][1]) for index in range(bounds[0] + 1, bounds[1])
+                if kinds[index][0] == "key"]
+
+    def items(self) -> list[tuple[str, str]]:
+        """Top-level keys of the section in file order (nested, indented values skipped)."""
+        return [(match.group("key").lower(), match.group("value")) for _, match in self._keys()]
 
     def get(self, key: str) -> str | None:
         return dict(self.items()).get(key)
 
     def _index_of(self, key: str) -> int | None:
-        bounds = self._bounds()
-        if bounds is None:
-            return None
-        for index in range(bounds[0] + 1, bounds[1]):
-            match = _KEY.match(self.lines[index])
-            if match and match.group(1).strip().lower() == key:
+        for index, match in self._keys():
+            if match.group("key").lower() == key:
                 return index
         return None
 
@@ -111,7 +139,7 @@ class ConfigSection:
         if index is not None:
             line = self.lines[index]
             match = _KEY.match(line)
-            self.lines[index] = line[:match.start(2)] + value + line[match.end(2):]
+            self.lines[index] = line[:match.start("value")] + value + line[match.end("value"):]
             return
         bounds = self._bounds()
         if bounds is None:
@@ -146,19 +174,21 @@ class ConfigSection:
                 self._insert(end, [f"{key} =", f"    {name} = {value}"])
             return "added"
         match = _KEY.match(self.lines[index])
-        inline = match.group(2)
+        inline = match.group("value")
         if inline:  # "key = NAME = VALUE" on one line: make it nested first
             line = self.lines[index]
-            self.lines[index] = line[:match.start(2)].rstrip(" \t") + _ending(line)
+            self.lines[index] = line[:match.start("value")].rstrip(" \t") + _ending(line)
             self._insert(index + 1, [f"    {inline}"])
         end = self._bounds()[1]
+        kinds = classify(self.lines)
         last = index  # the last nested line
         indent = "    "
         for position in range(index + 1, end):
             line = self.lines[position]
-            if not line.strip():
-                continue
-            if line[0] not in " \t":
+            kind = kinds[position][0]
+            if kind == "blank" or (kind == "comment" and line[0] not in " \t"):
+                continue  # neither ends the value (configparser)
+            if kind not in ("continuation", "comment"):
                 break
             last = position
             entry = line.strip()
