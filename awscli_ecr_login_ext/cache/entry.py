@@ -21,7 +21,7 @@ not match its file name.
 from __future__ import annotations
 
 from ..core.frozen import Frozen
-from ..core.registry import VARIANTS, flags_of
+from ..core.variants import VARIANTS, flags_of
 from ..identity.principal import Identity, canonical_json, sha256
 
 # typing.TYPE_CHECKING without importing typing (a few ms the credential helper need not pay).

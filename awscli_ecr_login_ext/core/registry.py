@@ -11,26 +11,12 @@ from __future__ import annotations
 
 from .errors import Ecr2Error
 from .frozen import Frozen
+from .variants import variant_of
 
 EXAMPLE_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 # ECR Public only has an API in us-east-1; ecr-public.aws.com is its dual-stack (IPv6) host.
 PUBLIC_REGION = "us-east-1"
-# The endpoint variants, as cache entries name them (their "variant" field, byte for byte).
-VARIANTS = ("standard", "fips", "dualstack", "fips-dualstack")
-
-
-def variant_of(fips: bool, dualstack: bool) -> str:
-    """The one encoding of an endpoint variant: one of VARIANTS."""
-    return VARIANTS[bool(fips) + 2 * bool(dualstack)]
-
-
-def flags_of(variant: str) -> tuple[bool, bool]:
-    """(fips, dualstack) of one of VARIANTS: variant_of, read backwards."""
-    index = VARIANTS.index(variant)
-    return bool(index & 1), bool(index & 2)
-
-
 PUBLIC_HOSTS: dict[str, bool] = {  # host -> dualstack
     "public.ecr.aws": False,
     "ecr-public.aws.com": True,

@@ -20,8 +20,9 @@ Speed is the product: the helper runs on every pull and push. Its launcher
 (``scripts/docker-credential-ecr2``) runs ``main`` on a Python started with ``-S``. A warm
 ``get`` is answered by ``hit``, from a memo of what an earlier ``get`` resolved with the same
 inputs (the AWS files' bytes, the environment it read): it does not parse the files, and
-imports only ``hit``, ``token_cache``, ``aws_files``, ``principal``, ``registry``, ``frozen``,
-``errors`` and ``authtoken`` of ours and, of the standard library, nothing a bare
+imports only ``hit``, ``token_cache``, ``entry``, ``secure_dir``, ``aws_files``,
+``principal``, ``variants``, ``frozen``, ``errors`` and ``authtoken`` of ours (and the
+folders' ``__init__``) and, of the standard library, nothing a bare
 ``python -S`` has not loaded but ``os`` and a few C modules (``_json``, ``_sha256``/``_sha2``,
 ``binascii``): no ``re`` (so no ``json``, ``configparser``, ``base64``), ``hashlib``,
 ``dataclasses``, ``collections`` or ``typing``. Otherwise ``service.Service`` resolves the
