@@ -182,15 +182,7 @@ def decode(doc: Any) -> tuple[CacheKey, CachedToken] | str:
     problem = _document_problem(doc)
     if problem is not None:
         return problem
-    descriptor = doc["for"]
-    key = CacheKey(
-        partition=descriptor["partition"],
-        region=descriptor["region"],
-        variant=descriptor["variant"],
-        public=descriptor["public"],
-        identity=Identity(key=descriptor["identity"], label=descriptor["identity_label"]),
-        endpoint_url=descriptor["endpoint_url"],
-    )
+    key = key_of(doc["for"])
     token = CachedToken(
         token=doc["token"],
         expires_at=float(doc["expires_at"]),
@@ -206,7 +198,21 @@ def _document_problem(doc: Any) -> str | None:
     version = doc["version"]
     if type(version) is not int or version != FORMAT_VERSION:
         return "unsupported format version"
-    descriptor = doc["for"]
+    problem = descriptor_problem(doc["for"])
+    if problem is not None:
+        return problem
+    if type(doc["token"]) is not str or not doc["token"]:
+        return '"token" is not a non-empty string'
+    if not (_is_time(doc["expires_at"]) and _is_time(doc["fetched_at"])):
+        return '"expires_at"/"fetched_at" are not finite numbers'
+    proxy = doc["proxy_endpoint"]
+    if proxy is not None and type(proxy) is not str:
+        return '"proxy_endpoint" is not a string'
+    return None
+
+
+def descriptor_problem(descriptor: Any) -> str | None:
+    """Why ``descriptor`` is not a key's "for" object (``CacheKey.descriptor``), or None."""
     if not isinstance(descriptor, dict) or descriptor.keys() != _FOR_KEYS:
         return 'unexpected "for" structure'
     for name in ("partition", "region", "variant", "identity", "identity_label"):
@@ -218,14 +224,19 @@ def _document_problem(doc: Any) -> str | None:
         return '"for.public" is not a boolean'
     if descriptor["endpoint_url"] is not None and type(descriptor["endpoint_url"]) is not str:
         return '"for.endpoint_url" is not a string'
-    if type(doc["token"]) is not str or not doc["token"]:
-        return '"token" is not a non-empty string'
-    if not (_is_time(doc["expires_at"]) and _is_time(doc["fetched_at"])):
-        return '"expires_at"/"fetched_at" are not finite numbers'
-    proxy = doc["proxy_endpoint"]
-    if proxy is not None and type(proxy) is not str:
-        return '"proxy_endpoint" is not a string'
     return None
+
+
+def key_of(descriptor: dict) -> CacheKey:
+    """The key a "for" object describes; ``descriptor_problem`` must have found none."""
+    return CacheKey(
+        partition=descriptor["partition"],
+        region=descriptor["region"],
+        variant=descriptor["variant"],
+        public=descriptor["public"],
+        identity=Identity(key=descriptor["identity"], label=descriptor["identity_label"]),
+        endpoint_url=descriptor["endpoint_url"],
+    )
 
 
 def _is_time(value: object) -> bool:

@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import os
 
-from ..cache.entry import CacheKey
+from ..cache.entry import CacheKey, descriptor_problem, key_of
 from ..cache.secure_dir import CacheError, SecureDirectory
 from ..cache.token_cache import TokenCache, default_cache_dir
 from ..identity.aws_files import config_file_path, credentials_file_path, expand_user
-from ..identity.principal import Identity, canonical_json, sha256
+from ..identity.principal import canonical_json, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,8 +54,6 @@ MEMO_NAME = "docker-credential-ecr2.memo"
 MEMO_VERSION = 1
 MAX_ENTRIES = 32  # server URLs x environments remembered; the oldest go first
 _ENTRY_KEYS = frozenset({"server", "env", "side", "inputs", "key", "min_ttl"})
-_KEY_KEYS = frozenset({"partition", "region", "variant", "public", "identity",
-                       "identity_label", "endpoint_url"})
 # The environment variables naming files the chain may read besides the two shared files.
 _SIDE_VARIABLES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
                    "AWS_CREDENTIAL_FILE")
@@ -268,24 +266,15 @@ def _parse_entry(entry: object) -> Entry | None:
     server, env, side, inputs = entry["server"], entry["env"], entry["side"], entry["inputs"]
     key, min_ttl = entry["key"], entry["min_ttl"]
     if not (type(server) is str and type(inputs) is str and _strings(env) and _strings(side)
-            and isinstance(key, dict) and key.keys() == _KEY_KEYS
-            and (min_ttl is None or type(min_ttl) is str)):
+            and (min_ttl is None or type(min_ttl) is str)) or descriptor_problem(key):
         return None
     try:
-        fields = {name: key[name] for name in ("partition", "region", "variant", "public")}
-        if not (all(type(fields[name]) is str for name in ("partition", "region", "variant"))
-                and type(fields["public"]) is bool and type(key["identity"]) is str
-                and type(key["identity_label"]) is str
-                and (key["endpoint_url"] is None or type(key["endpoint_url"]) is str)):
-            return None
         ttl = None if min_ttl is None else float(min_ttl)
-        if ttl is not None and ttl - ttl != 0.0:  # inf or nan: never a parsed setting
-            return None
-        return Entry(server, env, side, inputs,
-                     CacheKey(**fields, identity=Identity(key["identity"], key["identity_label"]),
-                              endpoint_url=key["endpoint_url"]), ttl)
-    except ValueError:  # an unknown variant, a min_ttl that is no number
+    except ValueError:  # a min_ttl that is no number
         return None
+    if ttl is not None and ttl - ttl != 0.0:  # inf or nan: never a parsed setting
+        return None
+    return Entry(server, env, side, inputs, key_of(key), ttl)
 
 
 def _strings(value: object) -> bool:
