@@ -212,7 +212,7 @@ CHECK_TESTS := $(addprefix tests/,test_layers.py test_one_rule.py test_cache.py 
 	test_registry.py test_registry_profiles.py test_identity.py test_configure_docker.py \
 	test_setup_errors.py test_setting_verdicts.py test_tools.py test_credential_helper.py \
 	test_helper_debug.py test_helper_memo.py test_upgrade_in_place.py test_plugin_errors.py \
-	test_small_rooms.py test_ini_grammar.py)
+	test_small_rooms.py test_ini_grammar.py test_session_route.py)
 check: venv
 	$(VENV)/bin/ruff check .
 	ECR2_TEST_CLIS=v1 $(VENV)/bin/python -m pytest -q -x $(CHECK_TESTS) $(PYTEST_ARGS)

@@ -280,7 +280,7 @@ def test_helper_files_give_the_cli_sessions_identity(tmp_path, monkeypatch, conf
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.cli.adapter import credential_chain
+    from awscli_ecr_login_ext.cli.signers import credential_chain
 
     session = botocore.session.Session()
     if explicit:
@@ -462,7 +462,8 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     import awscli  # noqa: F401 - v1 >= 1.46: the vendored botocore
     import botocore.session
 
-    from awscli_ecr_login_ext.cli.service import token_cache, token_source
+    from awscli_ecr_login_ext.cli.service import token_cache
+    from awscli_ecr_login_ext.cli.signers import token_source
 
     right = credential_sources.Chain.resolve
 

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import awscli
-from awscli.customizations.utils import create_client_from_parsed_globals
 
 from ..core.errors import Ecr2Error
 from ..core.redact import REDACTED, redact
@@ -45,43 +44,6 @@ def missing_subcommand_error(command: Any) -> Exception:
     message = (f"usage: aws [options] {names} <subcommand> [parameters]\n"
                "aws: error: too few arguments")
     return usage_error(message) if CLI_MAJOR >= 2 else ValueError(message)
-
-
-def create_client(
-    session: Any,
-    parsed_globals: Any,
-    service: str = "ecr",
-    *,
-    region: str | None = None,
-    fips: bool = False,
-    dualstack: bool = False,
-) -> Any:
-    """A client honouring every global option, optionally pinned to a region or endpoint variant."""
-    overrides: dict[str, Any] = {}
-    if region is not None:
-        overrides["region_name"] = region
-    if fips or dualstack:
-        from botocore.config import Config
-
-        overrides["config"] = Config(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack)
-    return create_client_from_parsed_globals(session, service, parsed_globals, overrides)
-
-
-def configured_endpoint_url(session: Any, service: str) -> str | None:
-    """The endpoint a client without --endpoint-url takes from AWS_ENDPOINT_URL* or the config.
-
-    Asked of botocore's own provider, so a cache entry is keyed by the endpoint the
-    client really calls; None where this botocore has no such setting (Debian's v2 2.9).
-    """
-    try:
-        from botocore.configprovider import ConfiguredEndpointProvider
-    except ImportError:
-        return None
-    if session.get_config_variable("ignore_configured_endpoint_urls"):
-        return None
-    return ConfiguredEndpointProvider(
-        full_config=session.full_config, scoped_config=session.get_scoped_config(),
-        client_name=service).provide()
 
 
 NO_SIGN_REQUEST_MESSAGE = ("--no-sign-request cannot be used with ecr2: ECR issues an "
@@ -215,73 +177,6 @@ def display(session: Any, parsed_globals: Any, command_name: str, result: dict) 
         formatter(command_name, result)
 
 
-def credential_chain(session: Any) -> tuple[Any, str]:
-    """The ``credential_sources.Chain`` this session's botocore resolves credentials with,
-    and the profile it uses.
-
-    Everything comes from the session itself, so each major's rules hold without restating
-    them: the profile name (``AWS_DEFAULT_PROFILE`` first on v1, ``AWS_PROFILE`` first on v2),
-    whether ``--profile`` was given (botocore then drops the environment keys), botocore's
-    merged profile map and sso-sessions, and whether this botocore has the login provider.
-    """
-    import botocore.configloader
-    import botocore.credentials
-    from botocore.exceptions import ConfigNotFound
-
-    from ..identity.chain import Chain
-
-    full_config = session.full_config
-    try:
-        credentials_file = botocore.configloader.raw_config_parse(
-            session.get_config_variable("credentials_file"), parse_subsections=False)
-    except ConfigNotFound:
-        credentials_file = {}
-    keys = frozenset(name for name, section in credentials_file.items()
-                     if "aws_access_key_id" in section)
-    chain = Chain(
-        os.environ, full_config.get("profiles", {}), full_config.get("sso_sessions", {}), keys,
-        explicit=session.instance_variables().get("profile") is not None,
-        login=lambda: hasattr(botocore.credentials, "LoginProvider"))
-    return chain, session.get_config_variable("profile") or "default"
-
-
-def profile_session(session: Any, profile: str) -> Any:
-    """A botocore session for ``profile`` (ecr2_registry_profiles) that resolves credentials
-    as the CLI's own session would with ``--profile PROFILE``.
-
-    A new session, not the CLI's with another profile set: changing a session's profile resets
-    its components, and the CLI's session must keep serving the other registries. What the CLI
-    does to its session that reaches credentials and clients is done again here: the
-    assume-role and web-identity providers share ``~/.aws/cli/cache``
-    (``assumerole.inject_assume_role_provider_cache``, every major), v2's SSO provider shares
-    its credentials cache (``sso.inject_json_file_cache``), and the default client config the
-    global options built (``--cli-read-timeout``, ``--cli-connect-timeout``) and the user agent
-    are copied. The profile's own settings (retries, ``ca_bundle``, ``services``...) come from
-    its section, as with ``--profile``.
-    """
-    import botocore.session
-    from awscli.customizations.assumerole import inject_assume_role_provider_cache
-
-    mapped = botocore.session.Session(profile=profile)
-    for name in ("user_agent_name", "user_agent_version", "user_agent_extra"):
-        setattr(mapped, name, getattr(session, name))
-    config = session.get_default_client_config()
-    if config is not None:
-        mapped.set_default_client_config(config)
-    inject_assume_role_provider_cache(mapped)
-    if CLI_MAJOR >= 2:
-        from awscli.customizations.sso import inject_json_file_cache
-
-        inject_json_file_cache(mapped)
-    return mapped
-
-
-def signing_method(session: Any) -> str | None:
-    """botocore's name for the source of the session's credentials (``Credentials.method``):
-    "env", "assume-role", "sso", "custom-process"...; None without credentials."""
-    return getattr(session.get_credentials(), "method", None)
-
-
 def report_facts_to_helper(path: str) -> None:
     """For a ``docker-credential-ecr2`` that runs this CLI (``user_cli``): what its cache hits
     must know of this CLI's credential chain."""
@@ -292,22 +187,3 @@ def report_facts_to_helper(path: str) -> None:
 
     report_facts(path, major=CLI_MAJOR, login=hasattr(botocore.credentials, "LoginProvider"),
                  botocore=os.path.realpath(botocore.credentials.__file__))
-
-
-def refuse_prompts(session: Any, profile: str) -> None:
-    """No person answers a credential helper's ``aws``: an assume-role that asks for an MFA
-    code fails with one line instead of reading /dev/tty."""
-
-    def no_prompt(prompt: str = "") -> str:
-        raise configuration_error(
-            f"profile {profile!r} needs an MFA code; run 'aws ecr2 get-login-password "
-            f"--cache --profile {profile}' once, then try again")
-
-    provider = session.get_component("credential_provider").get_provider("assume-role")
-    provider._prompter = no_prompt  # botocore's default is getpass, on /dev/tty
-
-
-def is_sso_login_error(error: BaseException) -> bool:
-    """botocore's "no valid SSO token" failures (expired, missing, refresh failed)."""
-    names = {cls.__name__ for cls in type(error).__mro__}
-    return bool(names & {"SSOError", "TokenRetrievalError"})

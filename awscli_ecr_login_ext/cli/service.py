@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from .. import HELPER_VARIABLE
 from ..cache.token_cache import TokenCache
 from ..core import settings
 from ..core.registry import Registry, RegistryError
-from ..core.registry_profiles import SETTING, parse_registry_profiles, profile_for
+from ..core.registry_profiles import SETTING, parse_registry_profiles
 from ..core.selection import (
     MissingRegionError,
     TokenRequest,
     aliases_from_config,
     select_registries,
 )
-from .adapter import (
-    configuration_error,
-    configured_endpoint_url,
-    create_client,
-    credential_chain,
-    is_sso_login_error,
-    profile_session,
-    redacted_logs,
-    refuse_prompts,
-    require_signing,
-    signing_method,
-    usage_error,
-)
-from .logins import Login, TokenSource, get_logins
+from .adapter import configuration_error, redacted_logs, require_signing, usage_error
+from .logins import Login, get_logins
+from .signers import token_sources
 
 SELECTOR_ARGS = [
     {
@@ -157,73 +143,6 @@ def active_profile(session: Any) -> str:
     return session.get_config_variable("profile") or "default"
 
 
-def token_source(session: Any, profile: str, parsed_globals: Any, cache: TokenCache | None,
-                 lock: threading.Lock, secrets: list[str], *, for_helper: bool) -> TokenSource:
-    """Tokens signed with ``session``'s credentials (those of ``profile``'s chain)."""
-    if for_helper:
-        refuse_prompts(session, profile)
-
-    def client_for(request: TokenRequest) -> Any:
-        # Creating clients touches shared session state; calling them does not.
-        with lock:
-            return create_client(session, parsed_globals, request.service,
-                                 region=request.region, fips=request.fips,
-                                 dualstack=request.dualstack)
-
-    predicted = None
-    if cache is not None:
-        chain, chain_profile = credential_chain(session)
-        predicted = chain.resolve(chain_profile)
-
-    def signed_as_predicted() -> bool:
-        method = signing_method(session)
-        if predicted is not None and method == predicted.method:
-            return True
-        logging.getLogger("awscli.ecr2").debug(
-            "token cache: not storing the token: botocore signed with %s credentials, the "
-            "cache key %s expected %s", method, predicted and predicted.identity.label,
-            predicted and predicted.method)
-        return False
-
-    def explain(error: Exception) -> Exception | None:
-        if for_helper and is_sso_login_error(error):
-            return _sso_login_needed(session)
-        return None
-
-    return TokenSource(
-        client_for=client_for,
-        profile=profile,
-        cache=cache,
-        identity=predicted.identity if predicted is not None else None,
-        signed_as_predicted=signed_as_predicted,
-        explain=explain,
-        endpoint_for=lambda request: (parsed_globals.endpoint_url
-                                      or configured_endpoint_url(session, request.service)),
-        warn=lambda message: print(message, file=sys.stderr),
-        on_secret=secrets.append,
-    )
-
-
-def token_sources(session: Any, parsed_args: Any, parsed_globals: Any, secrets: list[str],
-                  mapping: dict[str, str], *, for_helper: bool
-                  ) -> Callable[[Registry | None], TokenSource]:
-    """The TokenSource of each registry: its mapped profile's own session, else the CLI's."""
-    cache = token_cache(session, parsed_args)
-    lock = threading.Lock()
-    sources: dict[str | None, TokenSource] = {}
-
-    def source_for(registry: Registry | None) -> TokenSource:
-        mapped = profile_for(registry, mapping) if registry is not None else None
-        if mapped not in sources:
-            signer = session if mapped is None else profile_session(session, mapped)
-            sources[mapped] = token_source(signer, mapped or active_profile(session),
-                                           parsed_globals, cache, lock, secrets,
-                                           for_helper=for_helper)
-        return sources[mapped]
-
-    return source_for
-
-
 def fetch_selected_logins(session: Any, parsed_args: Any, parsed_globals: Any, *,
                           single: bool = False) -> list[Login]:
     """The logins of the registries the selectors name, with the token kept out of --debug.
@@ -239,20 +158,11 @@ def fetch_selected_logins(session: Any, parsed_args: Any, parsed_globals: Any, *
             f"{len(registries)} registries were selected, but this command prints one "
             "password; use 'aws ecr2 get-login' for several.")
     mapping = registry_profiles(session)
-    for_helper = bool(os.environ.get(HELPER_VARIABLE))
+    cache = token_cache(session, parsed_args)
+    request = None if registries else default_request(session)
     with redacted_logs() as secrets:
-        source_for = token_sources(session, parsed_args, parsed_globals, secrets, mapping,
-                                   for_helper=for_helper)
-        request = None if registries else default_request(session)
+        # The session goes on to cli/signers and does not come back here.
+        source_for = token_sources(session, parsed_globals, active_profile=active_profile(session),
+                                   mapping=mapping, cache=cache, secrets=secrets,
+                                   for_helper=bool(os.environ.get(HELPER_VARIABLE)))
         return get_logins(source_for, registries, request)
-
-
-def _sso_login_needed(session: Any) -> Exception | None:
-    """For a credential helper, botocore's SSO token failure as one line saying what to run."""
-    chain, profile = credential_chain(session)
-    sso_profile = chain.resolve(profile).sso_profile
-    if sso_profile is None:
-        return None
-    return configuration_error(
-        f"profile {sso_profile!r} has no valid SSO session; run "
-        f"'aws sso login --profile {sso_profile}', then try again")
