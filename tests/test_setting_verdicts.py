@@ -1,5 +1,7 @@
 """One verdict per ``ecr2_cache_min_ttl`` value, whoever reads it: ``aws ecr2 get-login-password
---cache``, ``aws ecr2 cache list`` and ``docker-credential-ecr2 get`` (issue 20).
+--cache``, ``aws ecr2 cache list`` and ``docker-credential-ecr2 get`` (issue 20). And one reading
+of the nested settings, ``ecr2_registry_aliases`` and ``ecr2_registry_profiles``, for the CLI
+and the helper.
 
 ``inf``, ``1e400`` (a float overflowing to inf), ``nan`` and ``-inf`` are refused by all three
 in one line naming the setting and the profile (the CLI's configuration error); a negative
@@ -13,6 +15,7 @@ import subprocess
 
 import pytest
 
+from tests import test_registry_profiles_cli as profiles
 from tests.conftest import (
     ACCESS_KEY_ID,
     REPO,
@@ -21,6 +24,11 @@ from tests.conftest import (
     config_exit_code,
     require,
 )
+from tests.servers.fake_ecr import FakeEcr
+from tests.test_registry_profiles_cli import PRINCIPALS, PROD, REGION, TOOLS
+
+# The AwsHome with profiles tools and prod, whose keys the fake ECR tells apart.
+home = pytest.fixture(profiles.home.__wrapped__, name="home")
 
 HELPER = REPO / ".venv" / "bin" / "docker-credential-ecr2"
 PRIVATE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -45,11 +53,14 @@ def write_config(aws_home, min_ttl: str) -> None:
         f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n")
 
 
-def helper_get(aws_home, fake_ecr) -> subprocess.CompletedProcess:
+def helper_get(aws_home, fake_ecr, registry: str = PRIVATE, profile: str | None = "build"
+               ) -> subprocess.CompletedProcess:
     require(HELPER.exists(), f"{HELPER} not installed (make venv)")
-    env = {**aws_home.env, "AWS_PROFILE": "build", "AWS_ENDPOINT_URL": fake_ecr.url,
+    env = {**aws_home.env, "AWS_ENDPOINT_URL": fake_ecr.url,
            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run([str(HELPER), "get"], input=PRIVATE, capture_output=True, text=True,
+    if profile is not None:
+        env["AWS_PROFILE"] = profile
+    return subprocess.run([str(HELPER), "get"], input=registry, capture_output=True, text=True,
                           env=env, timeout=120, check=False)
 
 
@@ -92,3 +103,38 @@ def test_a_negative_min_ttl_is_the_floor_for_the_cli_and_the_helper(aws_home, cl
         helped = helper_get(aws_home, fake_ecr)
         assert helped.returncode == 0, helped.stderr
         assert json.loads(helped.stdout)["Secret"] == fake_ecr.password
+
+
+# -- nested settings: botocore hands the CLI a dict, the helper reads the file's text ----------
+
+def nested_config(aliases: list[str], profiles: list[str]) -> str:
+    def nested(name: str, lines: list[str]) -> str:
+        return f"{name} =\n" + "".join(f"    {line}\n" for line in lines) if lines else ""
+
+    return (f"[default]\nregion = {REGION}\n" + nested("ecr2_registry_aliases", aliases)
+            + nested("ecr2_registry_profiles", profiles))
+
+
+# A key written twice: botocore keeps the last line of it (its dict), so the helper must too.
+REPEATED_KEYS = {
+    "a registry mapped twice": ([], [f"{TOOLS} = tools", f"{TOOLS} = prod"], TOOLS),
+    "an alias defined twice": ([f"mirror.example.com = {TOOLS}", f"mirror.example.com = {PROD}"],
+                               [f"{TOOLS} = tools", f"{PROD} = prod"], "mirror.example.com"),
+}
+
+
+@pytest.mark.parametrize("case", REPEATED_KEYS)
+def test_a_key_written_twice_reads_the_same_to_the_cli_and_the_helper(home, cli, case):
+    aliases, profiles, registry = REPEATED_KEYS[case]
+    home.write_config(nested_config(aliases, profiles))
+    with FakeEcr(principals=PRINCIPALS) as ecr:
+        result = home.run(cli, "ecr2", "get-login-password", "--registry", registry,
+                          "--endpoint-url", ecr.url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == FakeEcr.password_for("prod-user") + "\n"
+        if cli.label == "v1":
+            helped = helper_get(home, ecr, registry, profile=None)
+            assert helped.returncode == 0, helped.stderr
+            assert json.loads(helped.stdout)["Secret"] == FakeEcr.password_for("prod-user")
+        assert [request.principal for request in ecr.requests] == (
+            ["prod-user", "prod-user"] if cli.label == "v1" else ["prod-user"])

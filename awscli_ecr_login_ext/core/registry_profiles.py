@@ -36,7 +36,7 @@ and nothing imported at load time beyond our own core modules (no re, json or ty
 from __future__ import annotations
 
 from .registry import EXAMPLE_HOST, Registry, RegistryError, parse_registry, quote
-from .settings import REGISTRY_PROFILES
+from .settings import REGISTRY_PROFILES, nested_lines
 
 # typing.TYPE_CHECKING without importing typing (the credential helper's hit path does without).
 TYPE_CHECKING = False
@@ -55,24 +55,16 @@ def _line_error(line: str, reason: str) -> RegistryError:
         f"expected ECRHOST = PROFILE such as {EXAMPLE_HOST} = prod")
 
 
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "items"):  # botocore's nested dict
-        return "\n".join(f"{host} = {profile}" for host, profile in value.items())
-    raise RegistryError(f"{SETTING} must hold lines of the form ECRHOST = PROFILE, "
-                        f"not {quote(value)}")
-
-
 def parse_registry_profiles(value: object, profiles: Container[str]) -> dict[str, str]:
     """``ecr2_registry_profiles`` as ``{ECRHOST: PROFILE}``; see the module docstring."""
     if not value:
         return {}
+    lines = nested_lines(value)
+    if lines is None:
+        raise RegistryError(f"{SETTING} must hold lines of the form ECRHOST = PROFILE, "
+                            f"not {quote(value)}")
     mapping: dict[str, str] = {}
-    for line in _as_text(value).splitlines():
-        entry = line.strip()
-        if not entry:
-            continue
+    for entry in lines:
         host, sep, profile = (part.strip() for part in entry.partition("="))
         if not sep:
             raise _line_error(entry, "no '='")

@@ -25,6 +25,7 @@ from .registry import (
     partition_of_region,
     quote,
 )
+from .settings import nested_lines
 
 # typing.TYPE_CHECKING without importing typing; collections.abc is imported only where used
 # at run time (the credential helper's hit path never needs it).
@@ -108,15 +109,16 @@ def _alias_error(value: str, reason: str, where: str = "") -> RegistryError:
     )
 
 
-def parse_aliases(text: str) -> dict[str, Registry]:
-    """Parse the nested config value ``ecr2_registry_aliases``: lines of "NAME = ECRHOST"."""
-    if not isinstance(text, str):
-        raise RegistryError(f"{quote(text)} is not a list of NAME = ECRHOST registry aliases")
+def parse_aliases(value: object) -> dict[str, Registry]:
+    """Parse the nested config value ``ecr2_registry_aliases``: lines of "NAME = ECRHOST", as
+    the CLI hands them over (botocore's nested dict) or as the credential helper reads them
+    (the file's text)."""
+    lines = nested_lines(value)
+    if lines is None:
+        raise RegistryError("ecr2_registry_aliases must hold lines of the form NAME = ECRHOST, "
+                            f"not {quote(value)}")
     aliases: dict[str, Registry] = {}
-    for line in text.splitlines():
-        entry = line.strip()
-        if not entry:
-            continue
+    for entry in lines:
         if "=" not in entry:
             raise _alias_error(entry, "no '='", _ALIASES_WHERE)
         try:
@@ -130,18 +132,8 @@ def parse_aliases(text: str) -> dict[str, Registry]:
 
 
 def aliases_from_config(value: object) -> dict[str, Registry]:
-    """``ecr2_registry_aliases`` as the CLI hands it over: a nested mapping, or raw text."""
-    if not value:
-        return {}
-    if isinstance(value, str):  # from the config file as text: the credential helper's case
-        return parse_aliases(value)
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        value = "\n".join(f"{name} = {host}" for name, host in value.items())
-    if not isinstance(value, str):
-        raise RegistryError("ecr2_registry_aliases must hold lines of the form NAME = ECRHOST")
-    return parse_aliases(value)
+    """``ecr2_registry_aliases`` of a profile; none when unset."""
+    return parse_aliases(value) if value else {}
 
 
 def resolve_registry(value: str, aliases: Mapping[str, Registry]) -> Registry:

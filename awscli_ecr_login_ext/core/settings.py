@@ -1,7 +1,8 @@
 """The ``ecr2_*`` profile settings, each parsed in one place for the CLI, the credential helper
 and the token cache, so that one value gets one verdict everywhere: ``ecr2_cache_min_ttl``
 here, ``ecr2_registry_profiles`` in ``registry_profiles`` (its name is here, so that a helper
-hit without it imports no parser)."""
+hit without it imports no parser), ``ecr2_registry_aliases`` in ``selection``; the lines of
+those two nested settings, as the CLI sees them, here."""
 
 from __future__ import annotations
 
@@ -33,3 +34,28 @@ def min_ttl(value: str | None, profile: str) -> float | None:
         raise SettingError(f"ecr2_cache_min_ttl in profile {profile!r} must be a number of "
                            f"seconds, not {text[:40]!r}")
     return number
+
+
+def nested_lines(value: object) -> list[str] | None:
+    """The "KEY = VALUE" lines of a nested setting as the CLI sees them; None when ``value`` is
+    neither text nor botocore's nested value.
+
+    botocore hands the CLI a nested value as a dict (``configloader._parse_nested``: each line
+    split at its first "=", both sides stripped, a key written again replacing the earlier
+    line), while the credential helper reads the same value from the file as text. Text is
+    read here by that rule (the user's lines kept, for the messages), so a key written twice
+    means its last line to both, in its first line's place. A line without "=" makes botocore
+    refuse the whole file; text holding one is returned line by line, for the setting's parser
+    to name that line.
+    """
+    if isinstance(value, str):
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        if not all("=" in line for line in lines):
+            return lines
+        last_line_of = {}
+        for line in lines:
+            last_line_of[line.split("=", 1)[0].strip()] = line
+        return list(last_line_of.values())
+    if hasattr(value, "items"):  # botocore's dict; collections.abc would cost the helper
+        return [f"{key} = {item}" for key, item in value.items()]
+    return None
