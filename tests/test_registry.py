@@ -22,11 +22,10 @@ from awscli_ecr_login_ext.core.registry import (
     _valid_hostname,
     format_host,
     host_of,
-    parse_registry,
     parse_registry_id,
     partition_of_region,
 )
-from awscli_ecr_login_ext.core.selection import parse_aliases
+from awscli_ecr_login_ext.core.selection import parse_aliases, parse_registry
 from tests.conftest import REPO
 
 ID = "123456789012"
@@ -705,7 +704,7 @@ def test_registry_id_is_the_regular_grammar(value: str) -> None:
 
 
 def test_parsing_a_name_imports_no_re_or_ipaddress() -> None:
-    code = ("import sys; from awscli_ecr_login_ext.core.registry import parse_registry; "
+    code = ("import sys; from awscli_ecr_login_ext.core.selection import parse_registry; "
             f"parse_registry({STD!r}); parse_registry('public.ecr.aws'); "
             f"parse_registry('127.0.0.1:5000={STD}'); "
             "print(sorted(m for m in ('re', 'ipaddress', 'dataclasses') if m in sys.modules))")

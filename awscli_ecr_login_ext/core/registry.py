@@ -135,14 +135,6 @@ def quote(value: object, limit: int = _MAX_QUOTED) -> str:
     return text
 
 
-def _not_ecr(value: object, reason: str = "") -> RegistryError:
-    detail = f" ({reason})" if reason else ""
-    return RegistryError(
-        f"{quote(value)} is not an Amazon ECR registry{detail}; "
-        f"expected a host such as {EXAMPLE_HOST} or public.ecr.aws"
-    )
-
-
 def _is_digits(text: str, least: int, most: int) -> bool:
     """``[0-9]{least,most}``: ASCII digits only (str.isdigit also takes other scripts')."""
     return least <= len(text) <= most and _DIGITS.issuperset(text)
@@ -374,15 +366,3 @@ def identify(value: object) -> Registry:
         public=False,
         ecr_host=host,
     )
-
-
-def parse_registry(value: str) -> Registry:
-    """Parse an ECR host, URI or image reference, or "NAME=ECRHOST" naming an alias for one."""
-    if isinstance(value, str) and "=" in value:
-        from .selection import parse_alias  # a cycle: aliases are built on this grammar
-
-        return parse_alias(value)
-    try:
-        return identify(value)
-    except (TypeError, ValueError) as exc:
-        raise _not_ecr(value, str(exc)) from None
