@@ -339,6 +339,30 @@ def test_registry_is_frozen() -> None:
         registry.region = "eu-west-1"  # type: ignore[misc]
 
 
+def test_every_frozen_class_takes_its_fields_in_slot_order() -> None:
+    """Frozen._set takes the values in __slots__ order, so each __init__ must list them so."""
+    import importlib
+    import inspect
+
+    from awscli_ecr_login_ext.core.frozen import Frozen
+
+    for module in ("core.authtoken", "core.selection", "cache.entry", "identity.principal",
+                   "helper.child"):
+        importlib.import_module(f"awscli_ecr_login_ext.{module}")
+    pending, classes = [Frozen], []
+    while pending:
+        subclasses = pending.pop().__subclasses__()
+        pending += subclasses
+        classes += [cls for cls in subclasses if cls.__slots__]
+    assert {cls.__name__ for cls in classes} >= {"Registry", "TokenRequest", "CacheKey",
+                                                 "CachedToken", "Identity", "Credentials"}
+    for cls in classes:
+        parameters = list(inspect.signature(cls.__init__).parameters)[1:]
+        assert tuple(parameters) == cls.__slots__, cls
+    with pytest.raises(TypeError, match="has 8 fields, not 1"):
+        parse_registry(STD)._set("one")
+
+
 @pytest.mark.parametrize("value", ["123456789012", "000000000000"])
 def test_parse_registry_id_valid(value: str) -> None:
     assert parse_registry_id(value) == value

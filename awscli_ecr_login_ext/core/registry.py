@@ -115,15 +115,7 @@ class Registry(Endpoint):
 
     def __init__(self, name: str, registry_id: str | None, region: str, partition: str,
                  fips: bool, dualstack: bool, public: bool, ecr_host: str) -> None:
-        init = object.__setattr__
-        init(self, "name", name)
-        init(self, "registry_id", registry_id)
-        init(self, "region", region)
-        init(self, "partition", partition)
-        init(self, "fips", fips)
-        init(self, "dualstack", dualstack)
-        init(self, "public", public)
-        init(self, "ecr_host", ecr_host)
+        self._set(name, registry_id, region, partition, fips, dualstack, public, ecr_host)
 
 
 def quote(value: object, limit: int = _MAX_QUOTED) -> str:

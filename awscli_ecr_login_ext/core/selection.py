@@ -52,12 +52,7 @@ class TokenRequest(Endpoint):
 
     def __init__(self, partition: str, region: str, fips: bool = False, dualstack: bool = False,
                  public: bool = False) -> None:
-        init = object.__setattr__
-        init(self, "partition", partition)
-        init(self, "region", region)
-        init(self, "fips", fips)
-        init(self, "dualstack", dualstack)
-        init(self, "public", public)
+        self._set(partition, region, fips, dualstack, public)
 
     @classmethod
     def for_registry(cls, registry: Registry) -> TokenRequest:

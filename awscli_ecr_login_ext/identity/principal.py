@@ -61,8 +61,7 @@ class Identity(Frozen):
     label: str
 
     def __init__(self, key: str, label: str) -> None:
-        object.__setattr__(self, "key", key)
-        object.__setattr__(self, "label", label)
+        self._set(key, label)
 
 
 class Resolution:
