@@ -453,6 +453,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
 
     from awscli_ecr_login_ext.core.selection import TokenRequest
     from awscli_ecr_login_ext.identity import chain as credential_sources
+    from awscli_ecr_login_ext.identity.principal import Resolution
 
     for name in list(os.environ):
         if name.startswith("AWS_"):
@@ -468,7 +469,7 @@ def test_cli_serves_but_does_not_cache_when_botocore_signs_otherwise(aws_home, f
     right = credential_sources.Chain.resolve
 
     def mistaken(self, profile):
-        return credential_sources.Resolution(right(self, profile).identity, "custom-process")
+        return Resolution(right(self, profile).identity, "custom-process")
 
     parsed_args = argparse.Namespace(cache=True, no_cache=False)
     parsed_globals = argparse.Namespace(region=None, endpoint_url=fake_ecr.url, verify_ssl=True,

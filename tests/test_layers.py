@@ -1,6 +1,7 @@
 """The floors of the package (docs/architecture.md): each folder imports only the floors below
-it, and only cli/ imports the AWS CLI or botocore. Read from the package's own source with ast:
-every import statement counts, the ones inside functions too."""
+it, only cli/ imports the AWS CLI or botocore, and the imports inside a floor form no cycle. Read
+from the package's own source with ast: every import statement counts, the ones inside
+functions too."""
 
 from __future__ import annotations
 
@@ -96,3 +97,40 @@ def test_a_floor_imports_only_the_floors_below_it(dotted, path):
         elif target != own and target not in MAY_IMPORT[own]:
             wrong.append(f"line {line}: {module} ({target}/ is not below {own}/)")
     assert wrong == [], f"{dotted}: " + "; ".join(wrong)
+
+
+def own_modules(dotted: str, path: Path) -> set[str]:
+    """Our modules that ``path`` imports, as dotted names relative to the package."""
+    known = {name for name, _ in ALL}
+    found = set()
+    for module, names, _line in imports(dotted, path):
+        if not module.startswith(NAME + "."):
+            continue
+        base = module[len(NAME) + 1:]
+        found |= {name for name in [base, *(f"{base}.{n}" for n in names)] if name in known}
+    return found - {dotted}
+
+
+def test_the_imports_inside_a_floor_form_no_cycle():
+    """Lazy imports too: modules that import each other are one room in two files, or share
+    what belongs in a third module below both."""
+    graph = {dotted: {module for module in own_modules(dotted, path)
+                      if module.split(".")[0] == dotted.split(".")[0]}
+             for dotted, path in ALL if "." in dotted}
+    done: set[str] = set()
+
+    def cycle_from(module: str, trail: list[str]) -> list[str]:
+        if module in trail:
+            return trail[trail.index(module):] + [module]
+        if module in done:
+            return []
+        for imported in sorted(graph[module]):
+            found = cycle_from(imported, [*trail, module])
+            if found:
+                return found
+        done.add(module)
+        return []
+
+    cycles = [" -> ".join(found) for found in (cycle_from(module, []) for module in sorted(graph))
+              if found]
+    assert cycles == []

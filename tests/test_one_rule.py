@@ -14,8 +14,7 @@ from awscli_ecr_login_ext.cli.adapter import _SecretFilter
 from awscli_ecr_login_ext.cli.tools import MASK, mask
 from awscli_ecr_login_ext.core import settings
 from awscli_ecr_login_ext.core.redact import redact
-from awscli_ecr_login_ext.core.registry import parse_registry
-from awscli_ecr_login_ext.core.selection import TokenRequest
+from awscli_ecr_login_ext.core.selection import TokenRequest, parse_registry
 from awscli_ecr_login_ext.core.variants import VARIANTS
 from awscli_ecr_login_ext.helper.protocol import _scrub
 from awscli_ecr_login_ext.identity.principal import Identity

@@ -22,11 +22,10 @@ from awscli_ecr_login_ext.core.registry import (
     _valid_hostname,
     format_host,
     host_of,
-    parse_registry,
     parse_registry_id,
     partition_of_region,
 )
-from awscli_ecr_login_ext.core.selection import parse_aliases
+from awscli_ecr_login_ext.core.selection import parse_aliases, parse_registry
 from tests.conftest import REPO
 
 ID = "123456789012"
@@ -338,6 +337,30 @@ def test_registry_is_frozen() -> None:
     registry = parse_registry(STD)
     with pytest.raises(AttributeError):
         registry.region = "eu-west-1"  # type: ignore[misc]
+
+
+def test_every_frozen_class_takes_its_fields_in_slot_order() -> None:
+    """Frozen._set takes the values in __slots__ order, so each __init__ must list them so."""
+    import importlib
+    import inspect
+
+    from awscli_ecr_login_ext.core.frozen import Frozen
+
+    for module in ("core.authtoken", "core.selection", "cache.entry", "identity.principal",
+                   "helper.child"):
+        importlib.import_module(f"awscli_ecr_login_ext.{module}")
+    pending, classes = [Frozen], []
+    while pending:
+        subclasses = pending.pop().__subclasses__()
+        pending += subclasses
+        classes += [cls for cls in subclasses if cls.__slots__]
+    assert {cls.__name__ for cls in classes} >= {"Registry", "TokenRequest", "CacheKey",
+                                                 "CachedToken", "Identity", "Credentials"}
+    for cls in classes:
+        parameters = list(inspect.signature(cls.__init__).parameters)[1:]
+        assert tuple(parameters) == cls.__slots__, cls
+    with pytest.raises(TypeError, match="has 8 fields, not 1"):
+        parse_registry(STD)._set("one")
 
 
 @pytest.mark.parametrize("value", ["123456789012", "000000000000"])
@@ -705,7 +728,7 @@ def test_registry_id_is_the_regular_grammar(value: str) -> None:
 
 
 def test_parsing_a_name_imports_no_re_or_ipaddress() -> None:
-    code = ("import sys; from awscli_ecr_login_ext.core.registry import parse_registry; "
+    code = ("import sys; from awscli_ecr_login_ext.core.selection import parse_registry; "
             f"parse_registry({STD!r}); parse_registry('public.ecr.aws'); "
             f"parse_registry('127.0.0.1:5000={STD}'); "
             "print(sorted(m for m in ('re', 'ipaddress', 'dataclasses') if m in sys.modules))")

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from awscli_ecr_login_ext.core.registry import RegistryError, parse_registry
+from awscli_ecr_login_ext.core.registry import RegistryError
 from awscli_ecr_login_ext.core.registry_profiles import parse_registry_profiles, profile_for
-from awscli_ecr_login_ext.core.selection import aliases_from_config
+from awscli_ecr_login_ext.core.selection import aliases_from_config, parse_registry
 from tests.conftest import REPO
 
 TOOLS = "111111111111.dkr.ecr.eu-west-1.amazonaws.com"

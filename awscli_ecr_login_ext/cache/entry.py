@@ -54,13 +54,7 @@ class CacheKey(Frozen):
 
     def __init__(self, partition: str, region: str, variant: str, public: bool,
                  identity: Identity, endpoint_url: str | None = None) -> None:
-        init = object.__setattr__
-        init(self, "partition", partition)
-        init(self, "region", region)
-        init(self, "variant", variant)
-        init(self, "public", public)
-        init(self, "identity", identity)
-        init(self, "endpoint_url", endpoint_url)
+        self._set(partition, region, variant, public, identity, endpoint_url)
         if variant not in VARIANTS:
             raise ValueError(f"unknown endpoint variant {variant!r}")
 
@@ -126,11 +120,7 @@ class CachedToken(Frozen):
 
     def __init__(self, token: str, expires_at: float, fetched_at: float,
                  proxy_endpoint: str | None) -> None:
-        init = object.__setattr__
-        init(self, "token", token)
-        init(self, "expires_at", expires_at)
-        init(self, "fetched_at", fetched_at)
-        init(self, "proxy_endpoint", proxy_endpoint)
+        self._set(token, expires_at, fetched_at, proxy_endpoint)
 
     @property
     def lifetime(self) -> float:

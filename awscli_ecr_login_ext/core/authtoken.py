@@ -29,8 +29,7 @@ class Credentials(Frozen):
     _repr_hidden = ("password",)
 
     def __init__(self, username: str, password: str) -> None:
-        object.__setattr__(self, "username", username)
-        object.__setattr__(self, "password", password)
+        self._set(username, password)
 
 
 def _b64decode(data: bytes) -> bytes:
@@ -73,9 +72,7 @@ class Authorization(Frozen):
     _repr_hidden = ("token",)
 
     def __init__(self, token: str, expires_at: float, proxy_endpoint: str | None) -> None:
-        object.__setattr__(self, "token", token)
-        object.__setattr__(self, "expires_at", expires_at)
-        object.__setattr__(self, "proxy_endpoint", proxy_endpoint)
+        self._set(token, expires_at, proxy_endpoint)
 
 
 class MalformedResponseError(Ecr2Error):

@@ -115,15 +115,7 @@ class Registry(Endpoint):
 
     def __init__(self, name: str, registry_id: str | None, region: str, partition: str,
                  fips: bool, dualstack: bool, public: bool, ecr_host: str) -> None:
-        init = object.__setattr__
-        init(self, "name", name)
-        init(self, "registry_id", registry_id)
-        init(self, "region", region)
-        init(self, "partition", partition)
-        init(self, "fips", fips)
-        init(self, "dualstack", dualstack)
-        init(self, "public", public)
-        init(self, "ecr_host", ecr_host)
+        self._set(name, registry_id, region, partition, fips, dualstack, public, ecr_host)
 
 
 def quote(value: object, limit: int = _MAX_QUOTED) -> str:
@@ -133,14 +125,6 @@ def quote(value: object, limit: int = _MAX_QUOTED) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
-
-
-def _not_ecr(value: object, reason: str = "") -> RegistryError:
-    detail = f" ({reason})" if reason else ""
-    return RegistryError(
-        f"{quote(value)} is not an Amazon ECR registry{detail}; "
-        f"expected a host such as {EXAMPLE_HOST} or public.ecr.aws"
-    )
 
 
 def _is_digits(text: str, least: int, most: int) -> bool:
@@ -374,15 +358,3 @@ def identify(value: object) -> Registry:
         public=False,
         ecr_host=host,
     )
-
-
-def parse_registry(value: str) -> Registry:
-    """Parse an ECR host, URI or image reference, or "NAME=ECRHOST" naming an alias for one."""
-    if isinstance(value, str) and "=" in value:
-        from .selection import parse_alias  # a cycle: aliases are built on this grammar
-
-        return parse_alias(value)
-    try:
-        return identify(value)
-    except (TypeError, ValueError) as exc:
-        raise _not_ecr(value, str(exc)) from None

@@ -16,7 +16,7 @@ API:
   a line, blank lines ignored) or as botocore hands it to the CLI (the nested dict); empty or
   None means no mapping. ``profiles`` holds the names of the profiles that exist (botocore's
   ``Session.available_profiles``, or the keys of ``credential_sources.profile_maps``).
-  Each ECRHOST is read with ``registry.parse_registry``'s grammar (a host, URI or image
+  Each ECRHOST is read with ``selection.parse_registry``'s grammar (a host, URI or image
   reference of a private ECR registry, or ``public.ecr.aws`` / ``ecr-public.aws.com``), and
   keyed by its lower-cased ECR host without port (``Registry.ecr_host``). A malformed line, a
   host that is not an ECR registry, an alias name or ``NAME=ECRHOST`` as the host, a host
@@ -35,7 +35,8 @@ and nothing imported at load time beyond our own core modules (no re, json or ty
 
 from __future__ import annotations
 
-from .registry import EXAMPLE_HOST, Registry, RegistryError, parse_registry, quote
+from .registry import EXAMPLE_HOST, Registry, RegistryError, quote
+from .selection import parse_registry, resolve_registry
 from .settings import REGISTRY_PROFILES, nested_lines
 
 # typing.TYPE_CHECKING without importing typing (the credential helper's hit path does without).
@@ -95,7 +96,5 @@ def profile_for(registry: Registry | str, mapping: Mapping[str, str],
     if not mapping:
         return None
     if isinstance(registry, str):
-        from .selection import resolve_registry
-
         registry = resolve_registry(registry, aliases or {})
     return mapping.get(registry.ecr_host)

@@ -5,7 +5,9 @@ caller may access in that partition, region and endpoint variant, so one call
 serves each distinct :class:`TokenRequest`, however many registries share it.
 
 An alias names an ECR registry by another host, such as a local mirror's ``127.0.0.1:5000``:
-"NAME=ECRHOST" on the command line, or a line of ``ecr2_registry_aliases``.
+"NAME=ECRHOST" on the command line, or a line of ``ecr2_registry_aliases``. ``parse_registry``
+reads either form of a name, so it lives here, above both the host grammar (``registry``) and
+the alias grammar.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from .registry import (
     host_of,
     host_port,
     identify,
-    parse_registry,
     parse_registry_id,
     partition_of_region,
     quote,
@@ -52,12 +53,7 @@ class TokenRequest(Endpoint):
 
     def __init__(self, partition: str, region: str, fips: bool = False, dualstack: bool = False,
                  public: bool = False) -> None:
-        init = object.__setattr__
-        init(self, "partition", partition)
-        init(self, "region", region)
-        init(self, "fips", fips)
-        init(self, "dualstack", dualstack)
-        init(self, "public", public)
+        self._set(partition, region, fips, dualstack, public)
 
     @classmethod
     def for_registry(cls, registry: Registry) -> TokenRequest:
@@ -73,6 +69,24 @@ class TokenRequest(Endpoint):
 # -- aliases: "NAME=ECRHOST" on the command line, the lines of ecr2_registry_aliases ----------
 
 _ALIASES_WHERE = " in ecr2_registry_aliases"
+
+
+def parse_registry(value: str) -> Registry:
+    """Parse an ECR host, URI or image reference, or "NAME=ECRHOST" naming an alias for one."""
+    if isinstance(value, str) and "=" in value:
+        return parse_alias(value)
+    try:
+        return identify(value)
+    except (TypeError, ValueError) as exc:
+        raise _not_ecr(value, str(exc)) from None
+
+
+def _not_ecr(value: object, reason: str = "") -> RegistryError:
+    detail = f" ({reason})" if reason else ""
+    return RegistryError(
+        f"{quote(value)} is not an Amazon ECR registry{detail}; "
+        f"expected a host such as {EXAMPLE_HOST} or public.ecr.aws"
+    )
 
 
 def parse_alias(value: str) -> Registry:

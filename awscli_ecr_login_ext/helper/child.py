@@ -60,8 +60,7 @@ class CliFacts(Frozen):
     login: bool
 
     def __init__(self, major: int, login: bool) -> None:
-        object.__setattr__(self, "major", major)
-        object.__setattr__(self, "login", login)
+        self._set(major, login)
 
 
 def find_cli(environ: Mapping[str, str]) -> str:

@@ -142,7 +142,7 @@ class Service:
         cache = self.cache()
         if cache is None:
             return {}
-        from ..core.registry import parse_registry
+        from ..core.selection import parse_registry
 
         hosts = dict.fromkeys(
             _unexpired_hosts(cache, self.config.predicted().identity.key,

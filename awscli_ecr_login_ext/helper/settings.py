@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from ..core.registry import Registry
-    from ..identity.chain import Chain, Resolution
+    from ..identity.chain import Chain
+    from ..identity.principal import Resolution
     from .child import CliFacts
 
 _SERVICE_ENV = {"ecr": "AWS_ENDPOINT_URL_ECR", "ecr-public": "AWS_ENDPOINT_URL_ECR_PUBLIC"}
@@ -74,7 +75,7 @@ class Settings:
         return self if mapped is None else Settings(self.environ, self.chain.explicitly(), mapped)
 
     def predicted(self) -> Resolution:
-        """The credential source (``credential_sources.Resolution``) the chain predicts."""
+        """The credential source (``principal.Resolution``) the chain predicts."""
         return self.chain.resolve(self.profile)
 
     def aliases(self) -> dict[str, Registry]:

@@ -45,14 +45,13 @@ json, re, hashlib, typing or dataclasses.
 
 from __future__ import annotations
 
-from .aws_files import expand_user, profile_from_environment, profile_maps
-from .principal import Identity, canonical_json, sha256
+from .aws_files import profile_from_environment, profile_maps
+from .principal import Resolution, hash_text, make_identity, read_file_hash
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-KEY_VERSION = 2
 _SSO_PROFILE_VARS = ("sso_role_name", "sso_account_id")
 _SSO_SESSION_VARS = ("sso_start_url", "sso_region")
 _WEB_IDENTITY_ENV = {"web_identity_token_file": "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -61,41 +60,6 @@ _WEB_IDENTITY_ENV = {"web_identity_token_file": "AWS_WEB_IDENTITY_TOKEN_FILE",
 
 class Rejected(Exception):
     """botocore would refuse this configuration before making any call."""
-
-
-class Resolution:
-    """The source a chain predicts: its Identity, botocore's ``Credentials.method`` for it,
-    and the profile whose SSO login it needs (None when it needs none)."""
-
-    __slots__ = ("identity", "method", "sso_profile")
-
-    def __init__(self, identity: Identity, method: str | None, *,
-                 sso_profile: str | None = None) -> None:
-        self.identity = identity
-        self.method = method
-        self.sso_profile = sso_profile
-
-    def __repr__(self) -> str:
-        return f"Resolution({self.identity.label!r}, method={self.method!r})"
-
-
-def hash_text(text: str) -> str:
-    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def make_identity(kind: str, selectors: dict, label: str) -> Identity:
-    """key = KIND ":" sha256 of the canonical JSON of the kind and its selectors."""
-    document = {"v": KEY_VERSION, "kind": kind, "selectors": selectors}
-    return Identity(key=f"{kind}:{hash_text(canonical_json(document))}", label=label)
-
-
-def read_file_hash(path: str, environ: Mapping[str, str]) -> str | None:
-    """sha256 of a file's bytes, or None when it cannot be read (the call then fails too)."""
-    try:
-        with open(expand_user(path, environ), "rb") as f:
-            return sha256(f.read()).hexdigest()
-    except (OSError, ValueError):
-        return None
 
 
 class Chain:

@@ -6,11 +6,19 @@ from __future__ import annotations
 import os
 
 from .aws_files import expand_user, read_ini
-from .chain import Resolution, hash_text, make_identity, read_file_hash
+from .principal import Resolution, hash_text, make_identity, read_file_hash
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .chain import Chain
+    from collections.abc import Mapping
+    from typing import Protocol
+
+    class Chain(Protocol):
+        """What these sources read of ``chain.Chain``, which imports them (not the reverse)."""
+
+        environ: Mapping[str, str]
+
+        def profile(self, name: str) -> Mapping[str, str]: ...
 
 _CONTAINER_HOST = "http://169.254.170.2"
 

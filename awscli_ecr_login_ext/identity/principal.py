@@ -14,13 +14,20 @@ and a hash of the authorization token), ``instance-metadata`` (the endpoint sett
 "profile:dev", "profile:ops (assume-role arn:aws:iam::111111111111:role/deploy)",
 "container", "instance-metadata"... Secret keys and session tokens are never part of either.
 
-This module holds the value class and what keys are made of without heavy imports:
-``canonical_json`` and ``sha256``.
+This module holds the value classes (``Identity``, and the ``Resolution`` a chain predicts)
+and what keys are made of, without heavy imports: ``canonical_json``, ``sha256``,
+``make_identity``, ``hash_text`` and ``read_file_hash``. They are here, below ``chain`` and
+``machine_sources``, so that both use them and neither imports the other back.
 """
 
 from __future__ import annotations
 
 from ..core.frozen import Frozen
+from .aws_files import expand_user
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # The credential helper imports this module on every pull and push, so it avoids what costs
 # start-up time there: hashlib (OpenSSL: ~4 ms, ~4 MiB), json and configparser (both import
@@ -31,11 +38,14 @@ except ImportError:
     try:
         from _sha2 import sha256  # CPython >= 3.12
     except ImportError:
-        from hashlib import sha256  # noqa: F401 - re-exported, as the two above
+        from hashlib import sha256
 try:
     from _json import encode_basestring_ascii as _encode_string  # what json.dumps uses
 except ImportError:  # not CPython: canonical_json leaves it all to the json module
     _encode_string = None
+
+KEY_VERSION = 2
+
 
 class Identity(Frozen):
     """``key``: stable opaque string for cache keys, never a secret in clear.
@@ -51,8 +61,42 @@ class Identity(Frozen):
     label: str
 
     def __init__(self, key: str, label: str) -> None:
-        object.__setattr__(self, "key", key)
-        object.__setattr__(self, "label", label)
+        self._set(key, label)
+
+
+class Resolution:
+    """The source a chain predicts: its Identity, botocore's ``Credentials.method`` for it,
+    and the profile whose SSO login it needs (None when it needs none)."""
+
+    __slots__ = ("identity", "method", "sso_profile")
+
+    def __init__(self, identity: Identity, method: str | None, *,
+                 sso_profile: str | None = None) -> None:
+        self.identity = identity
+        self.method = method
+        self.sso_profile = sso_profile
+
+    def __repr__(self) -> str:
+        return f"Resolution({self.identity.label!r}, method={self.method!r})"
+
+
+def hash_text(text: str) -> str:
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def make_identity(kind: str, selectors: dict, label: str) -> Identity:
+    """key = KIND ":" sha256 of the canonical JSON of the kind and its selectors."""
+    document = {"v": KEY_VERSION, "kind": kind, "selectors": selectors}
+    return Identity(key=f"{kind}:{hash_text(canonical_json(document))}", label=label)
+
+
+def read_file_hash(path: str, environ: Mapping[str, str]) -> str | None:
+    """sha256 of a file's bytes, or None when it cannot be read (the call then fails too)."""
+    try:
+        with open(expand_user(path, environ), "rb") as f:
+            return sha256(f.read()).hexdigest()
+    except (OSError, ValueError):
+        return None
 
 
 def canonical_json(document: object) -> str:

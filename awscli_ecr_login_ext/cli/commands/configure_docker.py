@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 from ...core.atomic import write_atomically
 from ...core.errors import Ecr2Error
 from ...core.executables import first_on_path
-from ...core.registry import Registry, RegistryError, parse_registry
+from ...core.registry import Registry, RegistryError
 from ...core.registry_profiles import SETTING
-from ...core.selection import aliases_from_config
+from ...core.selection import aliases_from_config, parse_registry
 from ...identity.aws_files import config_file_named, profile_from_environment
 from ...setup.config_editor import ConfigSection, read_config
 from ...setup.docker_config import (
