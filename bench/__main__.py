@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, ws: Workspace, runner: Runner, res: Results) -> None:
     pairs = args.pairs
     res.rows += rows.cli_rows(runner, ws, pairs, log)
+    if os.environ.get("BENCH_BASELINE"):
+        res.rows += rows.baseline_cli_rows(runner, ws, pairs, log, os.environ["BENCH_BASELINE"])
     helper_ok = HELPER.exists() and FROZEN_V2.exists()
     go_ok = available(GO_HELPER)
     if not helper_ok:

@@ -93,6 +93,12 @@ def render(res: Results) -> str:
          "own hit at N=4 in the same rounds; ours for an unmapped registry and for one that "
          "`ecr2_registry_profiles` maps to a profile of its own, the Go helper beside it."),
         "",
+        ("Row 8 (with `BENCH_BASELINE`) runs rows 1 to 3's commands with this tree's plugin "
+         "against the same commands with the baseline build's, in the same rounds: each "
+         "plugin is a folder first on `PYTHONPATH` (and v2's `cli_legacy_plugin_path`), so "
+         "only the code differs. Its target, within 3%, is issue 20's \"rows 1 to 3 stay "
+         "within 3%\" measured side by side instead of across runs on a noisy machine."),
+        "",
         "## Results",
         "",
         ("Wall time in ms and peak RSS in MiB: median (min–max). A/B: the paired median of "

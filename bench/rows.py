@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import statistics
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .baseline import build_helper
+from tests.conftest import REPO
+
+from .baseline import build_helper, compile_package, plugin_folder
 from .harness import BenchError, Command, Pair, Runner, compare
 from .workspace import (
     GO_HELPER,
@@ -98,6 +102,47 @@ def cli_rows(runner: Runner, ws: Workspace, pairs: int, log) -> list[Row]:
         if cached.a_requests:
             raise BenchError(f"aws ecr2 --cache ({label}): {cached.a_requests} requests on a "
                              "warm cache")
+    return rows
+
+
+BASELINE_CLI_TARGET = 1.03  # rows 1 to 3 "stay within 3%" of the build before the refactor
+
+
+def baseline_cli_rows(runner: Runner, ws: Workspace, pairs: int, log,
+                      baseline: str) -> list[Row]:
+    """Row 8: rows 1 to 3's commands with this tree's plugin against the same commands with
+    ``baseline``'s, side by side: both plugins load the same way (from a folder first on
+    ``PYTHONPATH``, and v2's ``cli_legacy_plugin_path``), so only their code differs."""
+    python = Path(sys.executable)
+    this_tree = ws.root / "this-tree"
+    shutil.copytree(REPO / "awscli_ecr_login_ext", this_tree / "awscli_ecr_login_ext",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    compile_package(python, this_tree)
+    old_tree = plugin_folder(baseline, python, ws.root / "baseline-plugin")
+    ecr = ("--endpoint-url", ws.ecr.url)
+    commands = [
+        ("Plugin tax", ("sts", "get-caller-identity", "--endpoint-url", ws.moto_url), "Account"),
+        ("Parity, no cache", ("ecr2", "get-login-password", *ecr), PASSWORD),
+        ("Cache hit in the CLI", ("ecr2", "get-login-password", "--cache", *ecr), PASSWORD),
+    ]
+    rows: list[Row] = []
+    for label, cli in CLIS:
+        if not available(cli):
+            continue
+        major = 1 if label == "v1" else 2
+        new_home = ws.plugin_home(f"this-tree-{label}", this_tree, major)
+        old_home = ws.plugin_home(f"baseline-{label}", old_tree, major)
+        log(f"row 8 ({label}): rows 1 to 3 against {baseline}'s plugin")
+        for name, args, expect in commands:
+            command = " ".join(arg for arg in args if not arg.startswith(("http", "--end")))
+            old = aws(f"aws {command} ({baseline})", cli, old_home, *args, expect=expect)
+            new = aws(f"aws {command} (this tree)", cli, new_home, *args, expect=expect)
+            [pair] = measured(ws, runner, old, [new], pairs)
+            if "--cache" in args and (pair.a_requests or pair.b_requests):
+                raise BenchError(f"{name} ({label}): requests reached the endpoint on a warm "
+                                 "cache")
+            rows.append(Row(8, f"{name} vs {baseline}'s plugin", label, pair,
+                            BASELINE_CLI_TARGET))
     return rows
 
 

@@ -83,6 +83,15 @@ class Workspace:
         self.ecr.stop()
         self.moto.stop()
 
+    def plugin_home(self, name: str, folder: Path, major: int) -> AwsHome:
+        """A HOME whose CLI loads the plugin from ``folder`` (first on ``PYTHONPATH``; for v2
+        also its ``cli_legacy_plugin_path``), so two builds' plugins run under one setup."""
+        path = f"cli_legacy_plugin_path = {folder}\n" if major >= 2 else ""
+        home = AwsHome(self.root / f"home-{name}",
+                       f"[plugins]\n{path}ecr2 = awscli_ecr_login_ext\n")
+        home.env["PYTHONPATH"] = str(folder)
+        return home
+
     def home(self, name: str) -> AwsHome:
         return AwsHome(self.root / f"home-{name}", self.plugin_config)
 
