@@ -54,6 +54,19 @@ def test_a_malformed_line_is_one_error_line_naming_it(line: str, reason: str) ->
     assert "expected ECRHOST = PROFILE" in message
 
 
+@pytest.mark.parametrize("line", [" = tools", f"{TOOLS} =", f"{TOOLS} = tools = prod"])
+def test_botocores_dict_gets_the_texts_message(line: str) -> None:
+    """The CLI gets botocore's dict of the same lines; the message quotes the same line."""
+    key, _, value = line.partition("=")
+    messages = []
+    for form in (f"{line}\n", {key.strip(): value.strip()}):
+        with pytest.raises(RegistryError) as raised:
+            parse_registry_profiles(form, PROFILES)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"{line.strip()!r} in ecr2_registry_profiles")
+
+
 def test_a_host_mapped_twice_is_an_error() -> None:
     with pytest.raises(RegistryError, match=f"{TOOLS} is already mapped"):
         parse_registry_profiles(f"{TOOLS} = tools\n{TOOLS.upper()} = prod\n", PROFILES)

@@ -57,5 +57,5 @@ def nested_lines(value: object) -> list[str] | None:
             last_line_of[line.split("=", 1)[0].strip()] = line
         return list(last_line_of.values())
     if hasattr(value, "items"):  # botocore's dict; collections.abc would cost the helper
-        return [f"{key} = {item}" for key, item in value.items()]
+        return [f"{key} = {item}".strip() for key, item in value.items()]
     return None
