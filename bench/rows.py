@@ -119,11 +119,11 @@ def baseline_cli_rows(runner: Runner, ws: Workspace, pairs: int, log,
                     ignore=shutil.ignore_patterns("__pycache__"))
     compile_package(python, this_tree)
     old_tree = plugin_folder(baseline, python, ws.root / "baseline-plugin")
-    ecr = ("--endpoint-url", ws.ecr.url)
-    commands = [
-        ("Plugin tax", ("sts", "get-caller-identity", "--endpoint-url", ws.moto_url), "Account"),
-        ("Parity, no cache", ("ecr2", "get-login-password", *ecr), PASSWORD),
-        ("Cache hit in the CLI", ("ecr2", "get-login-password", "--cache", *ecr), PASSWORD),
+    commands = [  # (row, the command as shown, its endpoint, what it prints)
+        ("Plugin tax", ("sts", "get-caller-identity"), ws.moto_url, "Account"),
+        ("Parity, no cache", ("ecr2", "get-login-password"), ws.ecr.url, PASSWORD),
+        ("Cache hit in the CLI", ("ecr2", "get-login-password", "--cache"), ws.ecr.url,
+         PASSWORD),
     ]
     rows: list[Row] = []
     for label, cli in CLIS:
@@ -133,10 +133,12 @@ def baseline_cli_rows(runner: Runner, ws: Workspace, pairs: int, log,
         new_home = ws.plugin_home(f"this-tree-{label}", this_tree, major)
         old_home = ws.plugin_home(f"baseline-{label}", old_tree, major)
         log(f"row 8 ({label}): rows 1 to 3 against {baseline}'s plugin")
-        for name, args, expect in commands:
-            command = " ".join(arg for arg in args if not arg.startswith(("http", "--end")))
-            old = aws(f"aws {command} ({baseline})", cli, old_home, *args, expect=expect)
-            new = aws(f"aws {command} (this tree)", cli, new_home, *args, expect=expect)
+        for name, args, endpoint, expect in commands:
+            shown = " ".join(args)
+            old = aws(f"aws {shown} ({baseline})", cli, old_home, *args, "--endpoint-url",
+                      endpoint, expect=expect)
+            new = aws(f"aws {shown} (this tree)", cli, new_home, *args, "--endpoint-url",
+                      endpoint, expect=expect)
             [pair] = measured(ws, runner, old, [new], pairs)
             if "--cache" in args and (pair.a_requests or pair.b_requests):
                 raise BenchError(f"{name} ({label}): requests reached the endpoint on a warm "
